@@ -1,0 +1,1 @@
+"""Prompt templates (text files); loaded and validated by rag.prompts."""

@@ -1,0 +1,48 @@
+"""What `rag ask` returns: the answer, its citations (verbatim quotes) and how it was made."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+CANNOT_ANSWER = "The articles don't say."
+
+
+@dataclass
+class Citation:
+    n: int
+    article_id: str
+    source: str
+    title: str
+    chunk_id: str
+    quote: str
+    start: int  # the quote's span in the article text
+    end: int
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items()}
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    engine: str
+    model: str
+    verified: bool = True
+    fallback_reason: str | None = None  # set when a generated answer was replaced by verified evidence
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "engine": self.engine,
+            "model": self.model,
+            "verified": self.verified,
+            "fallback_reason": self.fallback_reason,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }

@@ -1,0 +1,190 @@
+"""Reading one article file: decode, HTML to text, boilerplate detection, metadata.
+
+The original text is kept verbatim (it is what quotes are checked against); boilerplate is
+recorded as character ranges to leave out of chunks, never cut out of the text."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from rag.errors import UsageError
+
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+
+_BOILERPLATE = [
+    re.compile(r"^\s*\d{0,6}\s*$"),  # stray counters ("0", "56")
+    re.compile(r"^\s*(advertising|advertisement|anzeige|werbung|sponsored( content)?)\s*$", re.I),
+    re.compile(r"^\s*the post .{3,300} appeared first on .{2,100}$", re.I),
+    re.compile(r"newsletter|subscribe|sign up|abonnieren|jetzt anmelden", re.I),
+    re.compile(r"^\s*(share|teilen)( this( article)?)?\s*[:!]?\s*$", re.I),
+    re.compile(r"^\s*(read more|mehr lesen|weiterlesen|click here|hier klicken)\b.{0,80}$", re.I),
+    re.compile(r"^\s*(all rights reserved|©|copyright)\b.{0,120}$", re.I),
+]
+_POST_FOOTER = re.compile(r"^\s*The post (?P<title>.{3,300}?) appeared first on (?P<outlet>[^.\n]{2,100})\.?\s*$", re.I | re.M)
+_DATE_LINE = re.compile(
+    r"^\s*(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*(?P<date>\d{4}-\d{2}-\d{2})\b", re.I
+)
+_ISO_DATE = re.compile(r"^\s*(?P<date>\d{4}-\d{2}-\d{2})\b")
+_EN = set("the and is are was were of to in that with for on as by it this from has have be at an".split())
+_DE = set("der die das und ist sind nicht mit sich auf für ein eine dass von zu im den dem des wird auch".split())
+
+
+@dataclass
+class Article:
+    path: Path
+    source: str
+    text: str
+    article_id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    language: str
+    boilerplate: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def chars(self) -> int:
+        return len(self.text)
+
+
+class _TextExtractor(HTMLParser):
+    _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "header",
+              "footer", "blockquote", "pre", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self._SKIP:
+            self._skip += 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self._SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(raw: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(raw)
+    parser.close()
+    text = html.unescape("".join(parser.parts))
+    lines = [re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def decode(data: bytes, name: str) -> str:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UsageError(f"{name}: binary file, not text")
+    for enc in ("utf-8-sig", "utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) else ("utf-8",):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            pass
+    return data.decode("cp1252", errors="replace") if _looks_cp1252(data) else data.decode("latin-1")
+
+
+def _looks_cp1252(data: bytes) -> bool:
+    return any(0x80 <= b <= 0x9F for b in data)
+
+
+def content_id(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
+    ranges = []
+    for m in re.finditer(r"[^\n]*", text):
+        line = m.group()
+        if not line.strip():
+            continue
+        if len(line) < 300 and any(p.search(line) for p in _BOILERPLATE):
+            ranges.append((m.start(), m.end()))
+    return ranges
+
+
+def detect_language(text: str) -> str:
+    words = re.findall(r"[a-zäöüß]+", text.lower())
+    en = sum(w in _EN for w in words)
+    de = sum(w in _DE for w in words)
+    if en + de < 3:
+        return "und"
+    return "de" if de > en else "en"
+
+
+def _first_sentence(line: str, limit: int = 120) -> str:
+    m = re.match(r"(.+?[.!?])(\s|$)", line)
+    s = (m.group(1) if m else line).strip()
+    if len(s) <= limit:
+        return s.rstrip(".")
+    return s[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def extract_metadata(text: str, boilerplate: list[tuple[int, int]]) -> tuple[str, str | None, str | None]:
+    """(title, outlet, published date) as far as the text states them."""
+    footer = _POST_FOOTER.search(text)
+    outlet = footer.group("outlet").strip() if footer else None
+    published = None
+    head = text.lstrip()[:200]
+    date = _DATE_LINE.match(head) or _ISO_DATE.match(head)
+    if date:
+        published = date.group("date")
+    if footer:
+        return footer.group("title").strip(), outlet, published
+    skip = set(boilerplate)
+    for m in re.finditer(r"[^\n]+", text):
+        if (m.start(), m.end()) in skip or not m.group().strip():
+            continue
+        line = m.group().strip()
+        if date and line.lower().startswith(date.group(0).strip().lower()):
+            line = line[len(date.group(0).strip()):].strip()
+        if not line:
+            continue
+        if len(line) <= 150 and not line.endswith((".", "!", "?")):
+            return line, outlet, published
+        return _first_sentence(line), outlet, published
+    return "(untitled)", outlet, published
+
+
+def read_article(path: Path, source: str, max_bytes: int) -> Article:
+    """Raises UsageError naming the file when it cannot be used as an article."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise UsageError(f"{source}: {size:,} bytes is over the {max_bytes:,}-byte limit (RAG_INGEST__MAX_FILE_BYTES)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    text = decode(data, source)
+    if path.suffix.lower() in {".html", ".htm"}:
+        text = html_to_text(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise UsageError(f"{source}: empty file")
+    boiler = boilerplate_ranges(text)
+    title, outlet, published = extract_metadata(text, boiler)
+    return Article(
+        path=path,
+        source=source,
+        text=text,
+        article_id=content_id(text),
+        title=title,
+        outlet=outlet,
+        published=published,
+        language=detect_language(text),
+        boilerplate=boiler,
+    )

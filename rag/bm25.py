@@ -1,0 +1,122 @@
+"""Keyword retrieval: Okapi BM25 over chunk texts, with light prefix stemming (which also matches
+many English/German cognates: training/trainiert, models/Modelle) and bilingual query expansion."""
+
+from __future__ import annotations
+
+import math
+import pickle
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+STEM = 5
+_STOP = set("""
+a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it
+its more most no not of on or our she so than that the their them then there these they this those to was
+we were what when where which while who whom why will with would you your about after also any before
+der die das den dem des ein eine einer eines einem einen und oder aber ist sind war waren wird werden hat haben
+nicht mit sich auf für von zu im in am an als auch es er sie wir ihr dass daß bei nach um wie was wer wo noch
+nur schon so über unter vor aus diese dieser dieses diesen welche welcher welches welchen welchem wie wann
+warum wen wem wessen woher wohin sagen""".split())
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+
+
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def stem(word: str) -> str:
+    w = _fold(word.lower())
+    return w if w[:1].isdigit() else w[:STEM]
+
+
+def words(text: str) -> list[str]:
+    return [w for w in (m.group().lower() for m in _TOKEN.finditer(text)) if w not in _STOP]
+
+
+def terms(text: str) -> list[str]:
+    out = []
+    for w in words(text):
+        out.append(stem(w))
+        if "-" in w:  # "Big-Data-Aufgaben" also matches "data"
+            out.extend(stem(p) for p in w.split("-") if p and p not in _STOP)
+    return out
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, list[str]]:
+    table: dict[str, set[str]] = defaultdict(set)
+    text = files("rag").joinpath("data/lexicon_en_de.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        en, de = line.split("\t")
+        for g in de.split(","):
+            table[en].add(g)
+            table[g].add(en)
+    return {k: sorted(v) for k, v in table.items()}
+
+
+def query_terms(question: str, expansion_weight: float = 0.6) -> dict[str, float]:
+    """Weighted query terms: the question's own terms at 1.0, translations at expansion_weight."""
+    weights: dict[str, float] = {}
+    lex = lexicon()
+    for w in words(question):
+        for t in terms(w):
+            weights[t] = 1.0
+        for translation in lex.get(w, ()):
+            for t in terms(translation):
+                weights.setdefault(t, expansion_weight)
+    return weights
+
+
+class BM25:
+    def __init__(self, docs: list[tuple[str, str]], k1: float = 1.4, b: float = 0.75):
+        self.ids = [d[0] for d in docs]
+        self.k1, self.b = k1, b
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.lengths = []
+        for i, (_, text) in enumerate(docs):
+            counts = Counter(terms(text))
+            self.lengths.append(sum(counts.values()))
+            for t, c in counts.items():
+                self.postings[t].append((i, c))
+        self.postings = dict(self.postings)
+        self.avgdl = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+
+    def idf(self, term: str) -> float:
+        n = len(self.postings.get(term, ()))
+        return math.log(1 + (len(self.ids) - n + 0.5) / (n + 0.5))
+
+    def search(self, weighted_terms: dict[str, float], n: int) -> list[tuple[str, float]]:
+        scores: dict[int, float] = defaultdict(float)
+        for t, w in weighted_terms.items():
+            idf = self.idf(t)
+            for doc, tf in self.postings.get(t, ()):
+                norm = tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * self.lengths[doc] / self.avgdl))
+                scores[doc] += w * idf * norm
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], self.ids[kv[0]]))[:n]
+        return [(self.ids[i], s) for i, s in best]
+
+
+def load_index(catalog, cache_dir: Path) -> BM25:
+    """The index is derived from the catalog; cached on disk per catalog generation."""
+    path = cache_dir / f"bm25-{catalog.generation}.pkl"
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:
+            path.unlink(missing_ok=True)
+    index = BM25([(c.chunk_id, c.text) for c in catalog.chunks()])
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for old in cache_dir.glob("bm25-*.pkl"):
+        old.unlink(missing_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    return index

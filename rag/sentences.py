@@ -1,0 +1,69 @@
+"""Sentence splitting that keeps character spans into the original text, so every quote we show
+is an exact substring of the article."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words after which a period does not end a sentence.
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "ltd", "co", "corp", "vs", "etc", "no",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "z.b", "bzw", "ca", "vgl", "usw", "dt", "nr", "abs", "hr", "fr", "e.g", "i.e", "u.s", "u.k", "u.a",
+}
+_MONTHS = (
+    "januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    "january|february|march|may|june|july|october|december"
+)
+_END = re.compile(r"[.!?…]+[\"'”’»“)]*(?=\s)|[.!?…]+[\"'”’»“)]*$")
+_ORDINAL_DATE = re.compile(r"\b\d{1,2}\.$")
+_NEXT_MONTH = re.compile(rf"\s+(?:{_MONTHS})\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def _is_false_end(text: str, cut: int, next_pos: int) -> bool:
+    before = text[max(0, cut - 12):cut]
+    word = re.split(r"\s", before)[-1].rstrip(".").lower()
+    if word in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", word):
+        return True  # "U.S.", "Mr.", single initials
+    if _ORDINAL_DATE.search(before) and _NEXT_MONTH.match(text, cut):
+        return True  # German dates: "13. Januar"
+    nxt = text[next_pos:next_pos + 1]
+    return bool(nxt) and nxt.islower()
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
+    """Sentences of text[start:end]; lines are never joined (a line break ends a sentence)."""
+    end = len(text) if end is None else end
+    out: list[Sentence] = []
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        line_start = start + line.start()
+        line_text = line.group()
+        pos = 0
+        for m in _END.finditer(line_text):
+            cut = m.end()
+            nxt = cut
+            while nxt < len(line_text) and line_text[nxt].isspace():
+                nxt += 1
+            if nxt < len(line_text) and _is_false_end(line_text, m.start() + 1, nxt):
+                continue
+            _add(out, text, line_start + pos, line_start + cut)
+            pos = cut
+        _add(out, text, line_start + pos, line_start + len(line_text))
+    return out
+
+
+def _add(out: list[Sentence], text: str, s: int, e: int) -> None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e > s and any(ch.isalnum() for ch in text[s:e]):
+        out.append(Sentence(s, e, text[s:e]))

@@ -1,0 +1,59 @@
+"""The vector store: one persistent Chroma collection under RAG_HOME/chroma. We hand Chroma our own
+ids and embeddings (no Chroma embedding function, so nothing is downloaded)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rag.errors import StoreMismatchError
+
+COLLECTION = "articles"
+
+
+class VectorStore:
+    def __init__(self, path: Path, embedding_model: str):
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.path = Path(path)
+        self.client = chromadb.PersistentClient(
+            path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self.collection = self.client.get_or_create_collection(
+            COLLECTION,
+            embedding_function=None,
+            metadata={"embedding_model": embedding_model, "hnsw:space": "cosine"},
+        )
+        stored = (self.collection.metadata or {}).get("embedding_model")
+        if stored and stored != embedding_model:
+            raise StoreMismatchError(
+                f"the store {self.path} holds vectors of {stored!r}, but the embedding model is now "
+                f"{embedding_model!r}; set RAG_EMBEDDING__MODEL back, or use a new RAG_HOME and ingest again"
+            )
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def upsert(self, chunks, embeddings, article) -> None:
+        limit = self.client.get_max_batch_size()
+        for i in range(0, len(chunks), limit):
+            part = chunks[i:i + limit]
+            self.collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=embeddings[i:i + limit],
+                documents=[c.text for c in part],
+                metadatas=[{"article_id": c.article_id, "position": c.position, "start": c.start, "end": c.end,
+                            "source": article.source, "language": article.language} for c in part],
+            )
+
+    def delete_article(self, article_id: str) -> None:
+        self.collection.delete(where={"article_id": article_id})
+
+    def query(self, embedding: list[float], n: int) -> list[tuple[str, float]]:
+        n = min(n, self.count())
+        if n <= 0:
+            return []
+        res = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])
+        return list(zip(res["ids"][0], res["distances"][0]))

@@ -1,0 +1,57 @@
+"""Everything under RAG_HOME, opened lazily so a command pays only for what it touches."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from rag.catalog import Catalog
+from rag.errors import StoreMismatchError
+from rag.settings import Settings
+
+
+class Workspace:
+    def __init__(self, settings: Settings, embedder=None):
+        self.settings = settings
+        self.home = settings.home
+        self._embedder = embedder
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.home / "catalog.sqlite")
+
+    @cached_property
+    def embedder(self):
+        if self._embedder is None:
+            from rag.embeddings import make_embedder
+
+            self._embedder = make_embedder(self.settings)
+        self.check_embedding_model(self._embedder.name)
+        return self._embedder
+
+    @cached_property
+    def store(self):
+        from rag.store import VectorStore
+
+        return VectorStore(self.home / "chroma", self.embedder.name)
+
+    def check_embedding_model(self, name: str) -> None:
+        stored = self.catalog.get_meta("embedding_model")
+        if stored and stored != name:
+            raise StoreMismatchError(
+                f"the store in {self.home} was built with embedding model {stored!r}, but the current one is "
+                f"{name!r}; set RAG_EMBEDDING__MODEL back, or point RAG_HOME elsewhere and ingest again"
+            )
+
+    def record_embedding(self, name: str, dim: int) -> None:
+        stored_dim = self.catalog.get_meta("embedding_dim")
+        if stored_dim and int(stored_dim) != dim:
+            raise StoreMismatchError(
+                f"embeddings now have {dim} dimensions but the store in {self.home} holds {stored_dim}; "
+                "use a new RAG_HOME for this model"
+            )
+        self.catalog.set_meta("embedding_model", name)
+        self.catalog.set_meta("embedding_dim", str(dim))
+
+    def close(self) -> None:
+        if "catalog" in self.__dict__:
+            self.catalog.close()
