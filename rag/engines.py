@@ -36,11 +36,11 @@ class Engine:
         timings: dict[str, float] = {}
         texts = {p.article_id: self.ws.catalog.article(p.article_id).text for p in passages}
         t = time.perf_counter()
+        streamer = _VerifiedStream(passages, texts, on_text)
         parts = []
         for piece in self.generate(question, passages, texts):
             parts.append(piece)
-            if on_text:
-                on_text(piece)
+            streamer.feed("".join(parts))
         timings["generate"] = time.perf_counter() - t
         t = time.perf_counter()
         checked = verify("".join(parts), passages, texts)
@@ -51,6 +51,35 @@ class Engine:
         timings["verify"] = time.perf_counter() - t
         return Answer(question, checked.text, checked.refused, checked.citations, self.name.value, self.model,
                       verified=checked.ok, fallback_reason=reason, timings=timings)
+
+
+class _VerifiedStream:
+    """Streams a generated answer sentence by sentence, passing on only what verifies: the text of
+    a weak model never reaches the user unchecked. Stops at the first sentence that fails."""
+
+    def __init__(self, passages, texts, on_text: OnText | None):
+        self.passages, self.texts, self.on_text = passages, texts, on_text
+        self.sent = ""
+        self.stopped = on_text is None
+        self.done = 0
+
+    def feed(self, text: str) -> None:
+        from rag.sentences import split_sentences
+
+        if self.stopped:
+            return
+        sentences = split_sentences(text)
+        if len(sentences) - 1 <= self.done:
+            return  # the last sentence may still be growing
+        self.done = len(sentences) - 1
+        prefix = text[:sentences[-1].start]
+        checked = verify(prefix, self.passages, self.texts)
+        if not checked.ok or checked.refused:
+            self.stopped = True
+            return
+        if checked.text.startswith(self.sent) and len(checked.text) > len(self.sent):
+            self.on_text(checked.text[len(self.sent):])
+            self.sent = checked.text
 
 
 def extractive_answer(ws, question: str, passages: list[Passage], texts: dict[str, str]) -> list[str]:

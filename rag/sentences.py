@@ -16,7 +16,8 @@ _MONTHS = (
     "januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|"
     "january|february|march|may|june|july|october|december"
 )
-_END = re.compile(r"[.!?…]+[\"'”’»“)]*(?=\s)|[.!?…]+[\"'”’»“)]*$")
+# a sentence end, with closing quotes and any citation markers that follow it ("… voraus.“ [1]")
+_END = re.compile(r"[.!?…]+[\"'”’»“)]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s)|[.!?…]+[\"'”’»“)]*(?:\s*\[\d+\])*$")
 _ORDINAL_DATE = re.compile(r"\b\d{1,2}\.$")
 _NEXT_MONTH = re.compile(rf"\s+(?:{_MONTHS})\b", re.IGNORECASE)
 

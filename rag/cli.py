@@ -1,0 +1,186 @@
+"""Command line: `rag ingest`, `rag ask`, `rag status`, `rag sources`.
+
+Heavy libraries are imported inside commands so `rag --help` stays fast. Domain errors become
+one-line messages and exit codes here, and only here."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from rag.errors import RagError
+
+app = typer.Typer(
+    name="rag",
+    help="Answers questions about news articles with verified, verbatim citations. Offline by default.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")]
+
+
+def _workspace():
+    from rag.settings import load_settings
+    from rag.workspace import Workspace
+
+    return Workspace(load_settings())
+
+
+def _emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (.txt, .md, .html). Default: seeds/")] = None,
+    prune: Annotated[bool, typer.Option(help="Remove stored articles whose files under PATHS are gone.")] = False,
+    lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another writer.")] = 60.0,
+    as_json: JsonOpt = False,
+):
+    """Read articles, chunk and embed them into the store (unchanged files cost nothing)."""
+    from rag.ingest import ingest as run
+
+    ws = _workspace()
+    with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
+        report = run(ws, paths or [Path("seeds")], prune=prune, lock_timeout=lock_timeout, progress=progress)
+    if as_json:
+        _emit_json(report.to_dict())
+        return
+    for source, reason in report.skipped:
+        typer.echo(f"skipped {source}: {reason}", err=True)
+    typer.echo(report.summary())
+
+
+class _progress:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True, console=None)
+        self.bar.start()
+        self.task = self.bar.add_task("ingest", total=None)
+
+        def update(done: int, total: int, source: str) -> None:
+            self.bar.update(self.task, completed=done, total=total, description=source[-40:] or "done")
+
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in English or German.")],
+    engine: Annotated[Optional[str], typer.Option(help="openai | local | extractive (default: openai when configured, else extractive).")] = None,
+    as_json: JsonOpt = False,
+    stream: Annotated[bool, typer.Option(help="Print verified sentences as they are generated.")] = True,
+):
+    """Answer QUESTION from the stored articles, every sentence cited with a verbatim quote."""
+    from rag.engines import ask as run, parse_engine
+
+    ws = _workspace()
+    name = parse_engine(engine, ws.settings)
+    streamed: list[str] = []
+    on_text = None
+    if stream and not as_json and sys.stdout.isatty():
+        def on_text(piece: str) -> None:
+            streamed.append(piece)
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+    answer = run(ws, question, name, on_text)
+    if as_json:
+        _emit_json(answer.to_dict())
+        return
+    if streamed and not answer.fallback_reason:
+        sys.stdout.write("\n")
+    typer.echo(_render().answer_text(answer, "".join(streamed)))
+
+
+def _render():
+    from rag import render
+
+    return render
+
+
+@app.command()
+def status(as_json: JsonOpt = False):
+    """Articles, chunks, embedding model and where the store lives."""
+    ws = _workspace()
+    cat = ws.catalog
+    articles, chunks = cat.counts()
+    info = {
+        "home": str(ws.home),
+        "articles": articles,
+        "chunks": chunks,
+        "embedding_model": cat.get_meta("embedding_model"),
+        "embedding_dim": int(cat.get_meta("embedding_dim") or 0) or None,
+        "store": str(ws.home / "chroma"),
+        "catalog": str(cat.path),
+        "default_engine": ws.settings.default_engine().value,
+    }
+    if as_json:
+        _emit_json(info)
+        return
+    for k, v in info.items():
+        typer.echo(f"{k:16} {v}")
+
+
+@app.command()
+def sources(as_json: JsonOpt = False):
+    """The stored articles: id, title, date, language."""
+    ws = _workspace()
+    rows = [{"article_id": a.article_id, "source": a.source, "title": a.title, "outlet": a.outlet,
+             "published": a.published, "language": a.language, "chars": a.chars, "chunks": a.n_chunks}
+            for a in ws.catalog.articles()]
+    if as_json:
+        _emit_json(rows)
+        return
+    if not rows:
+        typer.echo("no articles stored; run `rag ingest PATH`")
+    for r in rows:
+        typer.echo(f"{r['article_id']}  {r['published'] or '----------'}  {r['language']}  {r['source']}  {r['title']}")
+
+
+def _redact(message: str) -> str:
+    key = os.environ.get("OPENAI_API_KEY") or os.environ.get("RAG_OPENAI__API_KEY")
+    return message.replace(key, "***") if key and len(key) >= 4 else message
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except RagError as exc:
+        typer.echo(f"error: {_redact(str(exc))}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if os.environ.get("RAG_DEBUG"):
+            raise
+        typer.echo(f"internal error: {type(exc).__name__}: {_redact(str(exc))} (set RAG_DEBUG=1 for a traceback)", err=True)
+        sys.exit(70)

@@ -1,0 +1,127 @@
+"""Fakes for plumbing tests, and fixtures for the real components.
+
+Every test gets its own RAG_HOME; the model cache (ONNX export, GGUF) is shared per session so
+the real models are prepared once."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words hashing embedder; counts how many texts it embedded."""
+
+    name = "fake-hash-64"
+    dim = 64
+
+    def __init__(self, fail_after: int | None = None):
+        self.calls = 0
+        self.texts = 0
+        self.fail_after = fail_after
+
+    def embed(self, texts):
+        self.calls += 1
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise RuntimeError("fake embedding service down")
+        self.texts += len(texts)
+        out = []
+        for t in texts:
+            v = [0.0] * self.dim
+            for w in re.findall(r"\w+", t.lower()):
+                v[int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dim] += 1.0
+            n = math.sqrt(sum(x * x for x in v)) or 1.0
+            out.append([x / n for x in v])
+        return out
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    return Path(os.environ.get("RAG_TEST_MODELS_DIR") or tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(autouse=True)
+def rag_home(tmp_path, monkeypatch, models_dir) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("RAG_HOME", str(home))
+    monkeypatch.setenv("RAG_MODELS_DIR", str(models_dir))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "RAG_ENGINE"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+def make_ws(embedder=None, **settings):
+    from rag.settings import load_settings
+    from rag.workspace import Workspace
+
+    return Workspace(load_settings(**settings), embedder=embedder)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def seeds_copy(tmp_path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def fake_ws(fake_embedder, seeds_copy):
+    """A real Chroma store and catalog holding the seeds, embedded by the fake embedder."""
+    from rag.ingest import ingest
+
+    ws = make_ws(fake_embedder)
+    ingest(ws, [seeds_copy])
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="session")
+def real_ws(tmp_path_factory, models_dir):
+    """The seeds in a store built with the real MiniLM embedder (ONNX), shared by the real tests."""
+    from rag.ingest import ingest
+
+    home = tmp_path_factory.mktemp("real-home")
+    ws = make_ws(home=home, models_dir=models_dir)
+    ingest(ws, [SEEDS])
+    return ws
+
+
+class QueuedEngine:
+    """Builds an engine whose generate() replays queued responses and records its prompts."""
+
+    @staticmethod
+    def make(ws, responses: list[str]):
+        from rag.engines import Engine
+        from rag.settings import EngineName
+
+        class _Queued(Engine):
+            name = EngineName.local
+            streams = True
+            prompts: list[tuple[str, list]] = []
+
+            @property
+            def model(self):
+                return "queued-fake"
+
+            def generate(self, question, passages, texts):
+                self.prompts.append((question, passages))
+                text = responses.pop(0)
+                for i in range(0, len(text), 7):  # arrive in pieces, like a stream
+                    yield text[i:i + 7]
+
+        return _Queued(ws)

@@ -1,0 +1,121 @@
+import pytest
+
+from rag.errors import RagError, StoreMismatchError
+from rag.ingest import ingest
+
+from conftest import FakeEmbedder, make_ws
+
+
+def chroma_ids(ws):
+    return set(ws.store.collection.get(include=[])["ids"])
+
+
+def catalog_chunk_ids(ws):
+    return {c.chunk_id for c in ws.catalog.chunks()}
+
+
+def test_first_ingest_stores_every_article_and_chunk(fake_ws):
+    articles, chunks = fake_ws.catalog.counts()
+    assert articles == 5 and chunks > 10
+    assert chroma_ids(fake_ws) == catalog_chunk_ids(fake_ws)
+    meta = fake_ws.store.collection.get(ids=[next(iter(chroma_ids(fake_ws)))], include=["metadatas"])["metadatas"][0]
+    assert {"article_id", "source", "start", "end", "language"} <= set(meta)
+
+
+def test_reingest_unchanged_embeds_nothing(fake_ws, seeds_copy, fake_embedder):
+    before = fake_embedder.texts
+    report = ingest(fake_ws, [seeds_copy])
+    assert fake_embedder.texts == before
+    assert len(report.unchanged) == 5 and not report.added and not report.updated
+    assert fake_ws.catalog.counts()[0] == 5
+
+
+def test_changed_file_replaces_its_old_chunks(fake_ws, seeds_copy):
+    path = next(seeds_copy.glob("003_*.txt"))
+    old = fake_ws.catalog.article_by_path(str(path.resolve()))
+    old_ids = {c.chunk_id for c in fake_ws.catalog.chunks(old.article_id)}
+    others = catalog_chunk_ids(fake_ws) - old_ids
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new closing paragraph about batteries.\n", encoding="utf-8")
+    report = ingest(fake_ws, [seeds_copy])
+    assert report.updated == [path.name]
+    new = fake_ws.catalog.article_by_path(str(path.resolve()))
+    assert new.article_id != old.article_id
+    ids = chroma_ids(fake_ws)
+    assert not (old_ids & ids)
+    assert others <= ids
+    assert ids == catalog_chunk_ids(fake_ws)
+
+
+def test_prune_removes_deleted_files_and_subset_ingest_keeps_others(fake_ws, seeds_copy, tmp_path):
+    gone = next(seeds_copy.glob("001_*.txt"))
+    gone.unlink()
+    report = ingest(fake_ws, [seeds_copy])  # without --prune nothing is removed
+    assert report.removed == [] and fake_ws.catalog.counts()[0] == 5
+    report = ingest(fake_ws, [seeds_copy], prune=True)
+    assert report.removed == [gone.name]
+    assert fake_ws.catalog.counts()[0] == 4 and chroma_ids(fake_ws) == catalog_chunk_ids(fake_ws)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.txt").write_text("Brand new article about wind farms in Denmark.", encoding="utf-8")
+    ingest(fake_ws, [other], prune=True)  # prune only looks under the paths given
+    assert fake_ws.catalog.counts()[0] == 5
+
+
+def test_skipped_files_are_reported_with_reasons(fake_ws, tmp_path):
+    d = tmp_path / "mixed"
+    d.mkdir()
+    (d / "empty.txt").write_text("")
+    (d / "blob.txt").write_bytes(b"\x00\x01\x02\x03")
+    (d / "image.png").write_bytes(b"\x89PNG")
+    (d / ".DS_Store").write_bytes(b"\x00\x00")
+    (d / "dup.txt").write_text(next(iter(fake_ws.catalog.articles())).text, encoding="utf-8")
+    report = ingest(fake_ws, [d])
+    reasons = dict(report.skipped)
+    assert "empty" in reasons["empty.txt"]
+    assert "binary" in reasons["blob.txt"]
+    assert "not an article file" in reasons["image.png"]
+    assert "same text as" in reasons["dup.txt"]
+    assert fake_ws.catalog.counts()[0] == 5
+
+
+def test_switching_embedding_model_is_refused(fake_ws, seeds_copy):
+    class Other(FakeEmbedder):
+        name = "another-model"
+
+    ws = make_ws(Other())
+    with pytest.raises(StoreMismatchError, match="fake-hash-64"):
+        ingest(ws, [seeds_copy])
+    assert fake_ws.catalog.counts()[0] == 5
+
+
+def test_embedding_failure_stores_nothing_half_and_rerun_recovers(seeds_copy):
+    flaky = FakeEmbedder(fail_after=2)
+    ws = make_ws(flaky)
+    with pytest.raises(RagError, match="embedding failed"):
+        ingest(ws, [seeds_copy])
+    assert ws.catalog.counts()[0] == 2
+    assert chroma_ids(ws) == catalog_chunk_ids(ws)
+    flaky.fail_after = None
+    report = ingest(ws, [seeds_copy])
+    assert len(report.added) == 3 and len(report.unchanged) == 2
+
+
+def test_crash_between_vectors_and_catalog_is_cleaned_up(seeds_copy):
+    ws = make_ws(FakeEmbedder())
+    ingest(ws, [seeds_copy])
+    target = next(seeds_copy.glob("004_*.txt"))
+    target.write_text(target.read_text(encoding="utf-8") + "\nUpdate: more text.\n", encoding="utf-8")
+
+    def die(*a, **k):
+        raise KeyboardInterrupt  # the process dies after the vectors were written
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ws.catalog, "replace_article", die)
+        with pytest.raises(KeyboardInterrupt):
+            ingest(ws, [seeds_copy])
+    ws2 = make_ws(FakeEmbedder())
+    report = ingest(ws2, [seeds_copy])
+    assert target.name in report.added + report.updated
+    assert ws2.catalog.counts()[0] == 5
+    assert chroma_ids(ws2) == catalog_chunk_ids(ws2)
+    assert ws2.catalog.pending() == []
