@@ -10,7 +10,7 @@ from rag.bm25 import lexicon, stem, terms, words
 from rag.retrieve import Passage
 from rag.sentences import split_sentences
 
-_NUMBER_Q = re.compile(r"\b(how (many|much|far|long|big|large|high)|what (percentage|share|proportion|number|rate|figure)"
+_NUMBER_Q = re.compile(r"\b(price|prices|cost|costs|revenue|salary|worth|preis|kosten|umsatz|how (many|much|far|long|big|large|high)|what (percentage|share|proportion|number|rate|figure)"
                        r"|wie (viel|viele|hoch|weit|lange|groß)|welche[nrs]? (zahl|anteil|effizienz|wirkungsgrad))\b", re.I)
 _DATE_Q = re.compile(r"\b(when|what date|which day|what day|in what year|which year|wann|an welchem|welche[nm]? (tag|datum))\b", re.I)
 _WHO_Q = re.compile(r"^\s*(who|whom|whose|which person|wer|wen|wem|wessen)\b", re.I)
@@ -74,6 +74,23 @@ def answer_type_ok(question: str, text: str) -> bool:
     return True
 
 
+def question_names(question: str) -> list[set[str]]:
+    """The names the question mentions (capitalised words past the first, acronyms), each as the
+    set of stems that would match it, translations included."""
+    names = []
+    for m in re.finditer(r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\w’'-]+|\b[A-Z]{2,}\b", question.strip()):
+        token = m.group().split("’")[0].split("'")[0]
+        if token.lower() in _MONTHS:
+            continue
+        names.append({stem(token)} | {stem(x) for x in lexicon().get(token.lower(), ())})
+    return names
+
+
+def _mentions_all(names: list[set[str]], text: str) -> bool:
+    have = set(terms(text))
+    return all(n & have for n in names)
+
+
 def missing_specifics(question: str, corpus_terms: set[str]) -> list[str]:
     """Names and numbers the question mentions that appear nowhere in the store: nothing there
     can answer a question about them."""
@@ -94,9 +111,11 @@ def coverage(question: str, text: str, idf, unseen: float = float("inf")) -> flo
     total = found = 0.0
     for w in question_words(question):
         alts = {stem(w)} | {stem(x) for x in lex.get(w, ())}
-        weight = max(idf(a) for a in alts)
-        if weight >= unseen:
+        seen = [idf(a) for a in alts if idf(a) < unseen]
+        if not seen:
             continue  # a word no article uses cannot tell sentences apart (names are checked elsewhere)
+        weight = max(seen)
+        alts = {a for a in alts if idf(a) < unseen}
         total += weight
         if alts & sentence_terms:
             found += weight
@@ -119,8 +138,12 @@ def score(question: str, evidence: list[Evidence], idf, similarities: list[float
 def select(question: str, ranked: list[Evidence], min_coverage: float = 0.5, max_sentences: int = 3) -> list[Evidence]:
     """The sentences that answer the question, best first; [] when none does."""
     chosen: list[Evidence] = []
+    names = question_names(question)
     for ev in ranked:
         if ev.coverage < min_coverage or not answer_type_ok(question, ev.text):
+            continue
+        # the passage must be about the names asked for; extra sentences must name them themselves
+        if not _mentions_all(names, ev.text if chosen else ev.passage.text):
             continue
         if chosen and ev.score < 0.8 * chosen[0].score:
             break

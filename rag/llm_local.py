@@ -41,9 +41,25 @@ def load(path: str, n_ctx: int, threads: int | None):
     except ImportError:
         raise LocalModelError("llama-cpp-python is not installed; run scripts/setup.sh") from None
     try:
-        return Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(), verbose=False, seed=0)
+        with _quiet_stderr():  # llama.cpp logs from C even with verbose=False
+            return Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(), verbose=False, seed=0)
     except Exception as exc:
         raise LocalModelError(f"{path}: llama.cpp could not load this model ({exc})") from None
+
+
+class _quiet_stderr:
+    def __enter__(self):
+        import sys
+
+        sys.stderr.flush()
+        self.saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+
+    def __exit__(self, *exc):
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
 
 
 def stream_completion(settings, prompt: str) -> Iterator[str]:

@@ -20,7 +20,7 @@ REQUIRED = {
 @lru_cache(maxsize=None)
 def load(name: str) -> str:
     try:
-        text = files("rag.prompts").joinpath(f"{name}.txt").read_text(encoding="utf-8")
+        text = files("rag.prompt_templates").joinpath(f"{name}.txt").read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"prompt template prompts/{name}.txt is missing") from None
     found = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
