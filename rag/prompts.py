@@ -23,7 +23,14 @@ def load(name: str) -> str:
         text = files("rag.prompt_templates").joinpath(f"{name}.txt").read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"prompt template prompts/{name}.txt is missing") from None
-    found = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    return validate(name, text)
+
+
+def validate(name: str, text: str) -> str:
+    try:
+        found = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError as exc:
+        raise UsageError(f"prompts/{name}.txt: {exc} (write literal braces as {{{{ and }}}})") from None
     want = REQUIRED.get(name, set())
     if found != want:
         raise UsageError(f"prompts/{name}.txt: placeholders {sorted(found)} but {sorted(want)} are required")

@@ -1,0 +1,78 @@
+"""Cold-start figures for the foundation goals: `rag --help` <= 0.5 s, cold offline `rag ask` on a
+ready store <= 2 s, cold ingest of the five seeds <= 10 s. Each command runs in a fresh process,
+repeated; the reference is a bare `python -c pass` measured in the same run.
+
+    .venv/bin/python benchmarks/cold_start.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(cmd: list[str], env: dict) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def median_of(n: int, cmd: list[str], env: dict, before=None) -> float:
+    runs = []
+    for _ in range(n):
+        if before:
+            before()
+        runs.append(timed(cmd, env))
+    return statistics.median(runs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    env = {**os.environ, "RAG_HOME": str(work / "home"), "RAG_MODELS_DIR": str(work / "models")}
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        env.pop(var, None)
+    rag = [sys.executable, "-m", "rag"]
+    py = [sys.executable, "-c", "pass"]
+
+    first_ever = timed(rag + ["ingest", str(ROOT / "seeds")], env)  # includes the one-time ONNX export
+
+    def fresh_home():
+        shutil.rmtree(work / "home", ignore_errors=True)
+
+    results = {
+        "reference python -c pass": median_of(args.repeats, py, env),
+        "rag --help": median_of(args.repeats, rag + ["--help"], env),
+        "rag ingest seeds/ (cold, new store)": median_of(max(3, args.repeats // 2), rag + ["ingest", str(ROOT / "seeds")],
+                                                         env, before=fresh_home),
+        "rag ingest seeds/ (unchanged)": median_of(args.repeats, rag + ["ingest", str(ROOT / "seeds")], env),
+        "rag ask (cold, extractive)": median_of(args.repeats, rag + ["ask", "Who interviewed Trump on CBS?"], env),
+    }
+    ref = results["reference python -c pass"]
+    out = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d"),
+        "repeats": args.repeats,
+        "first_ingest_with_onnx_export_s": round(first_ever, 3),
+        "median_s": {k: round(v, 3) for k, v in results.items()},
+        "ratio_to_reference": {k: round(v / ref, 1) for k, v in results.items()},
+    }
+    print(json.dumps(out, indent=2))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Servers the tests start on 127.0.0.1: llama.cpp's OpenAI-compatible server and a scripted fake.
+Both stop by themselves (fixture teardown; the fake also has a request budget)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float, proc=None) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+class LlamaServer:
+    def __init__(self, gguf: str, alias: str = "gemma-local"):
+        self.port = free_port()
+        self.alias = alias
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", gguf, "--host", "127.0.0.1",
+             "--port", str(self.port), "--n_ctx", "4096", "--model_alias", alias],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_http(f"{self.base_url}/models", 90, self.proc)
+        except Exception:
+            self.stop()
+            raise
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class FakeOpenAI:
+    """Answers /v1/chat/completions with scripted replies: ("stream", text) or (status, body)."""
+
+    def __init__(self, replies: list, max_requests: int = 20):
+        self.replies = list(replies)
+        self.requests: list[dict] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("content-length", 0))
+                fake.requests.append(json.loads(self.rfile.read(length) or b"{}"))
+                if len(fake.requests) > max_requests or not fake.replies:
+                    self._send(500, {"error": {"message": "no more scripted replies"}})
+                    return
+                kind, payload = fake.replies.pop(0) if len(fake.replies) > 1 else fake.replies[0]
+                if kind == "stream":
+                    self.send_response(200)
+                    self.send_header("content-type", "text/event-stream")
+                    self.end_headers()
+                    for i in range(0, len(payload), 8):
+                        delta = {"choices": [{"index": 0, "delta": {"content": payload[i:i + 8]}}],
+                                 "id": "x", "object": "chat.completion.chunk", "created": 0, "model": "fake"}
+                        self.wfile.write(f"data: {json.dumps(delta)}\n\n".encode())
+                    self.wfile.write(b"data: [DONE]\n\n")
+                else:
+                    self._send(kind, payload)
+
+            def _send(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("x-request-id", "req_test123")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

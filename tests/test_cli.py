@@ -1,0 +1,105 @@
+"""The CLI as users run it: a separate process, real MiniLM embedder and Chroma store."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SEEDS
+from servers import FakeOpenAI
+
+
+def rag(*args, env_extra=None, timeout=300):
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+def one_line_error(result, code):
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.fixture
+def ingested(seeds_copy):
+    r = rag("ingest", str(seeds_copy), "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert len(report["added"]) == 5
+    return seeds_copy
+
+
+@pytest.mark.slow
+def test_ask_json_schema_and_verbatim_quotes(ingested):
+    r = rag("ask", "Who interviewed Trump on CBS?", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)  # exactly one JSON object
+    assert {"question", "answer", "refused", "citations", "engine", "model", "timings"} <= set(out)
+    assert out["engine"] == "extractive" and out["refused"] is False
+    assert "Dokoupil" in out["answer"]
+    for c in out["citations"]:
+        assert {"n", "article_id", "source", "title", "chunk_id", "quote"} <= set(c)
+        assert c["quote"] in (SEEDS / c["source"]).read_text(encoding="utf-8")
+    assert f"[{out['citations'][0]['n']}]" in out["answer"]
+
+
+@pytest.mark.slow
+def test_text_output_lists_sources_and_refuses_plainly(ingested):
+    r = rag("ask", "Who interviewed Trump on CBS?")
+    assert r.returncode == 0 and "Sources:" in r.stdout and "002_cf314d619be69ddf.txt" in r.stdout
+    r = rag("ask", "What was Tesla's revenue in 2023?")
+    assert r.returncode == 0 and "The articles don't say." in r.stdout and "Sources:" not in r.stdout
+
+
+@pytest.mark.slow
+def test_status_and_sources(ingested):
+    status = json.loads(rag("status", "--json").stdout)
+    assert status["articles"] == 5 and status["chunks"] > 10
+    assert status["embedding_model"].endswith("all-MiniLM-L6-v2") and status["embedding_dim"] == 384
+    rows = json.loads(rag("sources", "--json").stdout)
+    assert {r["language"] for r in rows} == {"en", "de"}
+    assert [r["published"] for r in rows if r["published"]] == ["2026-02-06"]
+
+
+@pytest.mark.slow
+def test_reingest_reports_unchanged_and_bad_path_keeps_store(ingested):
+    r = rag("ingest", str(ingested))
+    assert "unchanged 5" in r.stdout and "0 chunks embedded" in r.stdout
+    line = one_line_error(rag("ingest", str(ingested / "missing-folder")), 2)
+    assert "missing-folder" in line
+    assert json.loads(rag("status", "--json").stdout)["articles"] == 5
+
+
+def test_empty_store_says_what_to_do():
+    line = one_line_error(rag("ask", "Anything?"), 3)
+    assert "rag ingest" in line
+
+
+def test_unknown_engine_and_missing_key():
+    assert "unknown engine 'gpt5'" in one_line_error(rag("ask", "q", "--engine", "gpt5"), 2)
+    assert "OPENAI_API_KEY" in one_line_error(rag("ask", "q", "--engine", "openai"), 2)
+
+
+def test_bad_setting_names_the_variable():
+    line = one_line_error(rag("status", env_extra={"RAG_RETRIEVAL__TOP_K": "many"}), 2)
+    assert "retrieval.top_k" in line
+
+
+@pytest.mark.slow
+def test_model_service_errors_are_one_line_and_never_show_the_key(ingested):
+    secret = "sk-test-SECRET-abcdef123456"
+    fake = FakeOpenAI([(401, {"error": {"message": f"Incorrect API key provided: {secret}"}})])
+    try:
+        r = rag("ask", "Who interviewed Trump?", env_extra={"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": secret})
+    finally:
+        fake.stop()
+    line = one_line_error(r, 6)
+    assert "401" in line and "req_test123" in line
+    assert secret not in r.stdout + r.stderr
+    refused = rag("ask", "Who?", env_extra={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "RAG_OPENAI__MAX_RETRIES": "0"})
+    assert "cannot connect" in one_line_error(refused, 5)
