@@ -33,6 +33,8 @@ def export_minilm_onnx(target: Path) -> Path:
     """Export MiniLM (transformer + mean pooling + L2 normalisation) to one ONNX graph."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import warnings
 
     import torch
