@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from rag.errors import UsageError
+from rag.errors import UnreadableFileError, UsageError
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 
@@ -167,8 +167,12 @@ def read_article(path: Path, source: str, max_bytes: int) -> Article:
         if size > max_bytes:
             raise UsageError(f"{source}: {size:,} bytes is over the {max_bytes:,}-byte limit (RAG_INGEST__MAX_FILE_BYTES)")
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFileError(f"{source}: cannot read: the file (or the target of its link) is missing") from None
+    except PermissionError:
+        raise UnreadableFileError(f"{source}: cannot read: permission denied; check the file's permissions") from None
     except OSError as exc:
-        raise UsageError(f"{source}: cannot read ({exc.strerror or exc})") from None
+        raise UnreadableFileError(f"{source}: cannot read ({exc.strerror or exc})") from None
     text = decode(data, source)
     if path.suffix.lower() in {".html", ".htm"}:
         text = html_to_text(text)

@@ -53,10 +53,16 @@ def ingest(
         report = run(ws, paths or [Path("seeds")], prune=prune, lock_timeout=lock_timeout, progress=progress)
     if as_json:
         _emit_json(report.to_dict())
+        if report.failed:
+            raise typer.Exit(2)
         return
     for source, reason in report.skipped:
         typer.echo(f"skipped {source}: {reason}", err=True)
     typer.echo(report.summary())
+    for source, reason in report.failed:
+        typer.echo(f"error: {source}: {reason}", err=True)
+    if report.failed:
+        raise typer.Exit(2)  # everything readable was stored; the failures need the user
 
 
 class _progress:
@@ -163,7 +169,9 @@ def _redact(message: str) -> str:
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns (not raises) typer.Exit codes here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except RagError as exc:
         typer.echo(f"error: {_redact(str(exc))}", err=True)
         sys.exit(exc.exit_code)

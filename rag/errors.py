@@ -13,6 +13,10 @@ class UsageError(RagError):
     exit_code = 2
 
 
+class UnreadableFileError(UsageError):
+    """The operating system would not give us the file's bytes (permissions, I/O, dangling link)."""
+
+
 class StoreEmptyError(RagError):
     exit_code = 3
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 from rag.articles import SUFFIXES, Article, read_article
 from rag.chunking import chunk_article
-from rag.errors import RagError, StoreBusyError, UsageError
+from rag.errors import RagError, StoreBusyError, UnreadableFileError, UsageError
 
 
 @dataclass
@@ -20,19 +20,21 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # not articles: binary, empty, duplicate, type
+    failed: list[tuple[str, str]] = field(default_factory=list)  # could not be read: the user must act
     removed: list[str] = field(default_factory=list)
     embedded_chunks: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
-                f"skipped {len(self.skipped)}, removed {len(self.removed)}; "
+                f"skipped {len(self.skipped)}, failed {len(self.failed)}, removed {len(self.removed)}; "
                 f"{self.embedded_chunks} chunks embedded in {self.seconds:.1f}s")
 
     def to_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "skipped": [{"source": s, "reason": r} for s, r in self.skipped], "removed": self.removed,
+                "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+                "failed": [{"source": s, "reason": r} for s, r in self.failed], "removed": self.removed,
                 "embedded_chunks": self.embedded_chunks, "seconds": round(self.seconds, 3)}
 
 
@@ -51,7 +53,7 @@ def discover(paths: list[Path], report: IngestReport) -> list[Candidate]:
         root = given.resolve() if given.is_dir() else given.resolve().parent
         files = sorted(given.rglob("*")) if given.is_dir() else [given]
         for f in files:
-            if f.is_dir():
+            if f.is_dir() and not f.is_symlink():
                 continue
             rel = f.relative_to(given).as_posix() if given.is_dir() else f.name
             resolved = f.resolve()
@@ -93,6 +95,9 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
                 progress(i, len(candidates), cand.source)
             try:
                 article = read_article(cand.path, cand.source, ws.settings.ingest.max_file_bytes)
+            except UnreadableFileError as exc:
+                report.failed.append((cand.source, str(exc).split(": ", 1)[-1]))
+                continue
             except UsageError as exc:
                 report.skipped.append((cand.source, str(exc).split(": ", 1)[-1]))
                 continue

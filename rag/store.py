@@ -36,7 +36,19 @@ class VectorStore:
     def count(self) -> int:
         return self.collection.count()
 
+    def check_dim(self, dim: int) -> None:
+        """The collection records its dimension with the first vectors; other sizes are refused."""
+        meta = dict(self.collection.metadata or {})
+        stored = meta.get("embedding_dim")
+        if stored is None:
+            meta.pop("hnsw:space", None)  # creation-only key; Chroma rejects it in modify()
+            self.collection.modify(metadata={**meta, "embedding_dim": dim})
+        elif int(stored) != dim:
+            raise StoreMismatchError(f"the store {self.path} holds {stored}-d vectors, the embedder gives {dim}-d; "
+                                     "use a new RAG_HOME for this model")
+
     def upsert(self, chunks, embeddings, article) -> None:
+        self.check_dim(len(embeddings[0]))
         limit = self.client.get_max_batch_size()
         for i in range(0, len(chunks), limit):
             part = chunks[i:i + limit]

@@ -59,8 +59,20 @@ class LlamaServer:
             self.proc.kill()
 
 
+def _vector(text: str, dim: int = 16) -> list[float]:
+    import hashlib
+    import math
+
+    v = [0.0] * dim
+    for w in text.lower().split():
+        v[int(hashlib.md5(w.encode()).hexdigest(), 16) % dim] += 1.0
+    n = math.sqrt(sum(x * x for x in v)) or 1.0
+    return [x / n for x in v]
+
+
 class FakeOpenAI:
-    """Answers /v1/chat/completions with scripted replies: ("stream", text) or (status, body)."""
+    """Answers /v1/chat/completions with scripted replies: ("stream", text) or (status, body);
+    /v1/embeddings with deterministic 16-d bag-of-words vectors."""
 
     def __init__(self, replies: list, max_requests: int = 20):
         self.replies = list(replies)
@@ -73,7 +85,13 @@ class FakeOpenAI:
 
             def do_POST(self):
                 length = int(self.headers.get("content-length", 0))
-                fake.requests.append(json.loads(self.rfile.read(length) or b"{}"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                fake.requests.append(body)
+                if self.path.endswith("/embeddings"):
+                    self._send(200, {"object": "list", "model": body.get("model"), "data": [
+                        {"object": "embedding", "index": i, "embedding": _vector(text)}
+                        for i, text in enumerate(body["input"])]})
+                    return
                 if len(fake.requests) > max_requests or not fake.replies:
                     self._send(500, {"error": {"message": "no more scripted replies"}})
                     return

@@ -103,3 +103,31 @@ def test_model_service_errors_are_one_line_and_never_show_the_key(ingested):
     assert secret not in r.stdout + r.stderr
     refused = rag("ask", "Who?", env_extra={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "RAG_OPENAI__MAX_RETRIES": "0"})
     assert "cannot connect" in one_line_error(refused, 5)
+
+
+@pytest.mark.slow
+def test_unreadable_file_fails_the_run_but_stores_the_rest(seeds_copy):
+    (seeds_copy / "dangling.txt").symlink_to(seeds_copy / "gone.txt")
+    r = rag("ingest", str(seeds_copy))
+    assert r.returncode == 2
+    assert "error: dangling.txt: cannot read" in r.stderr and "Traceback" not in r.stderr
+    assert "added 5" in r.stdout
+    assert json.loads(rag("status", "--json").stdout)["articles"] == 5
+
+
+def test_openai_embeddings_when_configured(seeds_copy):
+    fake = FakeOpenAI([("stream", "unused")])
+    env = {"OPENAI_BASE_URL": fake.base_url, "RAG_EMBEDDING__MODEL": "openai:fake-embed"}
+    try:
+        r = rag("ingest", str(seeds_copy), "--json", env_extra=env)
+        assert r.returncode == 0, r.stderr
+        status = json.loads(rag("status", "--json", env_extra=env).stdout)
+        ask = rag("ask", "Who interviewed Trump on CBS?", "--json", "--engine", "extractive", env_extra=env)
+    finally:
+        fake.stop()
+    assert status["embedding_model"] == "openai:fake-embed" and status["embedding_dim"] == 16
+    batches = [q for q in fake.requests if "input" in q]
+    assert len(batches) >= 5 and all(q["model"] == "fake-embed" for q in batches)
+    assert ask.returncode == 0, ask.stderr
+    # the store now refuses the local model
+    assert "openai:fake-embed" in one_line_error(rag("ask", "Who?"), 4)
