@@ -1,4 +1,4 @@
-"""Command line: `rag ingest`, `rag ask`, `rag status`, `rag sources`.
+"""Command line: `rag ingest`, `rag ask`, `rag status`, `rag sources`, `rag eval`.
 
 Heavy libraries are imported inside commands so `rag --help` stays fast. Domain errors become
 one-line messages and exit codes here, and only here."""
@@ -160,6 +160,48 @@ def sources(as_json: JsonOpt = False):
         typer.echo("no articles stored; run `rag ingest PATH`")
     for r in rows:
         typer.echo(f"{r['article_id']}  {r['published'] or '----------'}  {r['language']}  {r['source']}  {r['title']}")
+
+
+@app.command("eval")
+def eval_cmd(
+    cases: Annotated[Optional[list[Path]], typer.Option("--cases", help="Case files or folders (default: evals/).")] = None,
+    engine: Annotated[Optional[str], typer.Option(help="Engine to evaluate (default as for ask).")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON here.")] = None,
+    junit: Annotated[Optional[Path], typer.Option(help="Write a JUnit XML report here (for CI).")] = None,
+    min_pass: Annotated[float, typer.Option(min=0.0, max=1.0, help="Required share of passing cases.")] = 1.0,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model again instead of reusing cached replies.")] = False,
+):
+    """Score answers against the eval cases; exit 1 when fewer than --min-pass of them pass."""
+    from rag.engines import parse_engine
+    from rag.evaluate import run, table
+    from rag.settings import load_settings
+
+    settings = load_settings()
+    name = parse_engine(engine, settings)
+    with _progress(enabled=sys.stderr.isatty()) as progress:
+        report = run(settings, cases or [Path("evals")], name, use_cache=not no_cache, progress=progress)
+    typer.echo(table(report, min_pass))
+    _write_reports(report, min_pass, json_out, junit)
+    if report.pass_rate < min_pass:
+        failed = sum(not r.passed for r in report.results)
+        typer.echo(f"error: {failed} of {len(report.results)} cases failed; pass rate {report.pass_rate:.1%} is "
+                   f"under --min-pass {min_pass:.0%}", err=True)
+        raise typer.Exit(1)
+
+
+def _write_reports(report, min_pass: float, json_out: Path | None, junit: Path | None) -> None:
+    from rag.errors import UsageError
+    from rag.evaluate import junit_xml
+
+    for path, text in ((json_out, lambda: json.dumps(report.to_dict(min_pass), ensure_ascii=False, indent=2)),
+                       (junit, lambda: junit_xml(report))):
+        if path is None:
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text() + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot write the report ({exc.strerror or exc})") from None
 
 
 def _redact(message: str) -> str:

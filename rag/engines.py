@@ -3,6 +3,7 @@ Engine.answer; variants override generate(). EngineName + make_engine() choose t
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Callable, Iterator
 
@@ -22,15 +23,34 @@ class Engine:
     name: EngineName
     streams = False
 
-    def __init__(self, ws):
+    def __init__(self, ws, cache=None):
         self.ws = ws
+        self.cache = cache  # an LLMCache: same engine, model and prompt -> same text (evals)
 
     @property
     def model(self) -> str:
         return "evidence sentences"
 
-    def generate(self, question: str, passages: list[Passage], texts: dict[str, str]) -> Iterator[str]:
+    def build_prompt(self, question: str, passages: list[Passage]) -> str:
         raise NotImplementedError
+
+    def stream(self, prompt: str) -> Iterator[str]:
+        raise NotImplementedError
+
+    def generate(self, question: str, passages: list[Passage], texts: dict[str, str]) -> Iterator[str]:
+        prompt = self.build_prompt(question, passages)
+        cache = self.cache
+        if cache is not None:
+            hit = cache.get(self.name.value, self.model, prompt)
+            if hit is not None:
+                yield hit
+                return
+        parts = []
+        for piece in self.stream(prompt):
+            parts.append(piece)
+            yield piece
+        if cache is not None:
+            cache.put(self.name.value, self.model, prompt, "".join(parts))
 
     def answer(self, question: str, passages: list[Passage], on_text: OnText | None = None) -> Answer:
         timings: dict[str, float] = {}
@@ -118,11 +138,13 @@ class LocalEngine(Engine):
 
         return model_path(self.ws.settings).name
 
-    def generate(self, question, passages, texts):
+    def build_prompt(self, question, passages) -> str:
+        return prompts.render("answer_completion", passages=prompts.format_passages(passages),
+                              question=question, cannot_answer=CANNOT_ANSWER)
+
+    def stream(self, prompt):
         from rag.llm_local import stream_completion
 
-        prompt = prompts.render("answer_completion", passages=prompts.format_passages(passages),
-                                question=question, cannot_answer=CANNOT_ANSWER)
         yield from stream_completion(self.ws.settings, prompt)
 
 
@@ -134,13 +156,17 @@ class OpenAIEngine(Engine):
     def model(self) -> str:
         return self.ws.settings.openai.model
 
-    def generate(self, question, passages, texts):
+    def build_prompt(self, question, passages) -> str:
+        system = prompts.render("answer_system", cannot_answer=CANNOT_ANSWER)
+        user = prompts.render("answer_user", passages=prompts.format_passages(passages), question=question)
+        return json.dumps({"system": system, "user": user}, ensure_ascii=False)
+
+    def stream(self, prompt):
         from rag.llm_openai import stream_chat
 
         s = self.ws.settings
-        system = prompts.render("answer_system", cannot_answer=CANNOT_ANSWER)
-        user = prompts.render("answer_user", passages=prompts.format_passages(passages), question=question)
-        yield from stream_chat(s.openai, s.generation, system, user)
+        messages = json.loads(prompt)
+        yield from stream_chat(s.openai, s.generation, messages["system"], messages["user"])
 
 
 ENGINES: dict[EngineName, type[Engine]] = {
@@ -159,19 +185,19 @@ def parse_engine(value: str | None, settings) -> EngineName:
         raise UsageError(f"unknown engine {value!r}: choose one of {', '.join(e.value for e in EngineName)}") from None
 
 
-def make_engine(ws, name: EngineName) -> Engine:
+def make_engine(ws, name: EngineName, cache=None) -> Engine:
     if name is EngineName.openai:
         from rag.llm_openai import make_client
 
         make_client(ws.settings.openai)  # fails fast with the fix when no key/base URL is set
-    return ENGINES[name](ws)
+    return ENGINES[name](ws, cache)
 
 
-def ask(ws, question: str, engine: EngineName, on_text: OnText | None = None) -> Answer:
+def ask(ws, question: str, engine: EngineName, on_text: OnText | None = None, cache=None) -> Answer:
     if not question.strip():
         raise UsageError("the question is empty")
     t = time.perf_counter()
-    eng = make_engine(ws, engine)
+    eng = make_engine(ws, engine, cache)
     passages = retrieve(ws, question)
     t_retrieve = time.perf_counter() - t
     result = eng.answer(question, passages, on_text)

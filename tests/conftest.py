@@ -105,7 +105,7 @@ class QueuedEngine:
     """Builds an engine whose generate() replays queued responses and records its prompts."""
 
     @staticmethod
-    def make(ws, responses: list[str]):
+    def make(ws, responses: list[str], cache=None):
         from rag.engines import Engine
         from rag.settings import EngineName
 
@@ -118,10 +118,14 @@ class QueuedEngine:
             def model(self):
                 return "queued-fake"
 
-            def generate(self, question, passages, texts):
+            def build_prompt(self, question, passages):
                 self.prompts.append((question, passages))
+                return f"{question}\n" + "\n".join(p.chunk_id for p in passages)
+
+            def stream(self, prompt):
+                self.calls = getattr(self, "calls", 0) + 1
                 text = responses.pop(0)
                 for i in range(0, len(text), 7):  # arrive in pieces, like a stream
                     yield text[i:i + 7]
 
-        return _Queued(ws)
+        return _Queued(ws, cache)

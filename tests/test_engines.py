@@ -70,3 +70,19 @@ def test_engine_choice(fake_ws, monkeypatch):
     from rag.settings import load_settings
 
     assert load_settings().default_engine() is EngineName.openai
+
+
+def test_llm_cache_replays_the_same_prompt_without_calling_the_model(fake_ws, tmp_path):
+    from rag.llm_cache import LLMCache
+
+    q = "Who interviewed Trump on CBS?"
+    passages = retrieve(fake_ws, q)
+    cache = LLMCache(tmp_path / "llm")
+    first = QueuedEngine.make(fake_ws, ["Tony Dokoupil interviewed Trump on CBS [1]."], cache=cache)
+    a = first.answer(q, passages)
+    second = QueuedEngine.make(fake_ws, ["a different reply that must not be used [1]."], cache=cache)
+    b = second.answer(q, passages)
+    assert a.answer == b.answer and getattr(second, "calls", 0) == 0
+    third = QueuedEngine.make(fake_ws, ["Trump spoke to CBS [1]."], cache=cache)
+    c = third.answer("What did Trump tell CBS?", passages)  # another prompt: the model is asked
+    assert third.calls == 1 and c.question != a.question

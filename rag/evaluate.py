@@ -1,0 +1,193 @@
+"""`rag eval`: run the cases against the pipeline and score them deterministically.
+
+Each case file's corpus is ingested into its own store under RAG_HOME/evals, so an eval never
+touches the user's store. Metrics per case: fact found, cited article correct, quotes verbatim,
+the right article's quotes state the fact, refusal correct, retrieval rank of the first right
+passage (hit@k), latency. A case passes when every metric that applies to it holds."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.errors import UsageError
+from rag.evalcases import Case, contains, facts_found, load
+
+METRICS = ["fact_found", "cited_article", "quote_verbatim", "quote_has_fact", "refusal_correct", "retrieval_hit"]
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    metrics: dict[str, bool | None]
+    rank: int | None
+    latency: float
+    answer: str
+    citations: list[dict]
+    why: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(v for v in self.metrics.values() if v is not None)
+
+    def to_dict(self, with_latency: bool = True) -> dict:
+        d = {"id": self.case.id, "type": self.case.type, "file": self.case.file, "question": self.case.question,
+             "passed": self.passed, "metrics": self.metrics, "retrieval_rank": self.rank, "why": self.why,
+             "answer": self.answer, "citations": self.citations}
+        if with_latency:
+            d["latency_s"] = round(self.latency, 4)
+        return d
+
+
+@dataclass
+class Report:
+    engine: str
+    model: str
+    results: list[CaseResult]
+    seconds: float
+
+    @property
+    def pass_rate(self) -> float:
+        return sum(r.passed for r in self.results) / len(self.results)
+
+    def totals(self) -> dict[str, dict[str, int]]:
+        out = {}
+        for m in METRICS:
+            applicable = [r.metrics[m] for r in self.results if r.metrics[m] is not None]
+            out[m] = {"passed": sum(applicable), "applicable": len(applicable)}
+        return out
+
+    def by_type(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for r in self.results:
+            t = out.setdefault(r.case.type, {"passed": 0, "total": 0})
+            t["total"] += 1
+            t["passed"] += r.passed
+        return dict(sorted(out.items()))
+
+    def to_dict(self, min_pass: float) -> dict:
+        lat = sorted(r.latency for r in self.results)
+        return {"engine": self.engine, "model": self.model, "cases": [r.to_dict() for r in self.results],
+                "totals": self.totals(), "by_type": self.by_type(), "pass_rate": round(self.pass_rate, 4),
+                "min_pass": min_pass, "passed": self.pass_rate >= min_pass,
+                "latency_s": {"p50": round(lat[len(lat) // 2], 4), "max": round(lat[-1], 4)},
+                "seconds": round(self.seconds, 2)}
+
+
+def eval_workspace(settings, corpus: Path, embedder=None):
+    from rag.workspace import Workspace
+
+    key = hashlib.sha256(f"{corpus}|{settings.embedding.model}".encode()).hexdigest()[:12]
+    s = settings.model_copy(update={"home": settings.home / "evals" / key, "models_dir": settings.model_cache})
+    return Workspace(s, embedder=embedder)
+
+
+def score_case(case: Case, answer, passages, texts: dict[str, str], latency: float) -> CaseResult:
+    why: list[str] = []
+    m: dict[str, bool | None] = {k: None for k in METRICS}
+    m["refusal_correct"] = answer.refused == case.refuse
+    if not m["refusal_correct"]:
+        why.append("answered a question the articles do not answer" if case.refuse else "refused")
+    m["quote_verbatim"] = all(texts.get(c.article_id, "")[c.start:c.end] == c.quote for c in answer.citations)
+    if not m["quote_verbatim"]:
+        why.append("a quote is not verbatim")
+    rank = None
+    if not case.refuse:
+        m["fact_found"] = facts_found(case, answer.answer)
+        if not m["fact_found"]:
+            why.append("expected fact not in the answer")
+        m["cited_article"] = any(c.source in case.sources for c in answer.citations)
+        if not m["cited_article"]:
+            why.append(f"cites none of {', '.join(case.sources)}")
+        right_quotes = " ".join(c.quote for c in answer.citations if c.source in case.sources)
+        m["quote_has_fact"] = facts_found(case, right_quotes)
+        if not m["quote_has_fact"]:
+            why.append("no quote from the right article states the fact")
+        for i, p in enumerate(passages, 1):
+            if p.source in case.sources and any(contains(p.text, f) for f in case.facts):
+                rank = i
+                break
+        m["retrieval_hit"] = rank is not None
+        if rank is None:
+            why.append(f"no retrieved passage (top {len(passages)}) states the fact")
+    return CaseResult(case, m, rank, latency, answer.answer, [c.to_dict() for c in answer.citations], why)
+
+
+def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, embedder=None,
+        progress=None) -> Report:
+    from rag.engines import make_engine
+    from rag.ingest import ingest
+    from rag.llm_cache import LLMCache
+    from rag.retrieve import retrieve
+
+    files = load(case_paths)
+    started = time.perf_counter()
+    results: list[CaseResult] = []
+    total = sum(len(f.cases) for f in files)
+    engine = None
+    for cf in files:
+        ws = eval_workspace(settings, cf.corpus, embedder)
+        ingest(ws, [cf.corpus], prune=True)
+        stored = {a.source for a in ws.catalog.articles()}
+        for case in cf.cases:
+            missing = [s for s in case.sources if s not in stored]
+            if missing:
+                raise UsageError(f"{cf.path}: case {case.id!r}: source {missing[0]!r} was not ingested, "
+                                 "so its metrics cannot be computed")
+        cache = LLMCache(settings.home / "cache" / "llm") if use_cache else None
+        engine = make_engine(ws, engine_name, cache)
+        for case in cf.cases:
+            if progress:
+                progress(len(results), total, case.id)
+            t = time.perf_counter()
+            passages = retrieve(ws, case.question)
+            answer = engine.answer(case.question, passages)
+            latency = time.perf_counter() - t
+            texts = {a: ws.catalog.article(a).text for a in {c.article_id for c in answer.citations}}
+            results.append(score_case(case, answer, passages, texts, latency))
+    return Report(engine_name.value, engine.model if engine else "", results, time.perf_counter() - started)
+
+
+def table(report: Report, min_pass: float) -> str:
+    lines = []
+    for r in report.results:
+        status = "PASS" if r.passed else "FAIL"
+        rank = f"rank {r.rank}" if r.rank else ("-" if r.case.refuse else "miss")
+        why = "" if r.passed else "  " + "; ".join(r.why)
+        lines.append(f"{status}  {r.case.id:22.22} {r.case.type:15} {rank:7} {r.latency:5.2f}s{why}")
+    lines.append("")
+    lines.append("metric            passed / applicable")
+    for m, t in report.totals().items():
+        lines.append(f"{m:17} {t['passed']:3} / {t['applicable']}")
+    lines.append("")
+    lines.append("case type         passed / total")
+    for typ, t in report.by_type().items():
+        lines.append(f"{typ:17} {t['passed']:3} / {t['total']}")
+    n = len(report.results)
+    passed = sum(r.passed for r in report.results)
+    lines.append("")
+    lines.append(f"{passed}/{n} cases passed ({report.pass_rate:.1%}; required {min_pass:.0%}) with "
+                 f"{report.engine} ({report.model}) in {report.seconds:.1f}s")
+    return "\n".join(lines)
+
+
+def junit_xml(report: Report) -> str:
+    from xml.sax.saxutils import escape, quoteattr
+
+    failures = sum(not r.passed for r in report.results)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           f'<testsuites tests="{len(report.results)}" failures="{failures}" time="{report.seconds:.3f}">',
+           f'  <testsuite name="rag-eval" tests="{len(report.results)}" failures="{failures}" '
+           f'time="{report.seconds:.3f}">']
+    for r in report.results:
+        name = quoteattr(r.case.id)
+        cls = quoteattr(f"evals.{Path(r.case.file).stem}.{r.case.type}")
+        out.append(f'    <testcase classname={cls} name={name} time="{r.latency:.3f}">')
+        if not r.passed:
+            detail = f"question: {r.case.question}\nanswer: {r.answer}\n" + "\n".join(r.why)
+            out.append(f'      <failure message={quoteattr("; ".join(r.why))}>{escape(detail)}</failure>')
+        out.append("    </testcase>")
+    out += ["  </testsuite>", "</testsuites>", ""]
+    return "\n".join(out)
