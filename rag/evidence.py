@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.bm25 import lexicon, stem, terms, words
+from rag.bm25 import _fold, lexicon, stem, terms, words
 from rag.retrieve import Passage
 from rag.sentences import split_sentences
 
@@ -27,6 +27,7 @@ class Evidence:
     start: int
     end: int
     text: str
+    context: str = ""  # the sentence before it in the passage, and itself
     coverage: float = 0.0
     similarity: float = 0.0
     score: float = 0.0
@@ -40,8 +41,18 @@ def evidence_sentences(passages: list[Passage], article_texts: dict[str, str]) -
     return out
 
 
+# Words about how an article refers to something, not what it says.
+_FRAMING = set("named called cited mentioned described according reportedly quoted genannt laut zitiert".split())
+
+
+_YES_NO = re.compile(r"^\s*(is|are|was|were|has|have|had|did|does|do|can|will|ist|sind|war|waren|hat|haben|"
+                     r"wurde|wurden|gibt)\b", re.I)
+
+
 def question_words(question: str) -> list[str]:
-    return [w for w in words(question) if len(w) > 1]
+    # in "Was the supplier named?" the framing word is what is asked; in "Who is named …?" it is not
+    framing = set() if _YES_NO.match(question) else _FRAMING
+    return [w for w in words(question) if len(w) > 1 and w not in framing]
 
 
 def _has_number(text: str) -> bool:
@@ -64,14 +75,79 @@ def _has_new_name(text: str, question: str) -> bool:
     return False
 
 
+_GENERIC_TYPES = set("company companies firm firms person people man woman city cities country countries place "
+                     "organisation organization unternehmen firma person stadt land ort".split())
+_FOCUS_STOP = set("did does do is are was were has have had can could will would should say said a an the "
+                  "besides of in on at for from with by to like as about than außer von mit für bei in an "
+                  "hat haben ist sind war waren wird werden kann der die das den dem des ein eine".split())
+_WHICH = re.compile(r"^\s*(?:\w+\s+)?(?:which|what|welche[rsnm]?|was für)\s+(.*)$", re.I)
+
+
+def focus(question: str) -> tuple[list[str], bool]:
+    """For 'which X ...' questions: the words of X, and whether X is a generic type (company,
+    city, ...) whose answer must be a name the question does not contain."""
+    m = _WHICH.match(question)
+    if not m:
+        return [], False
+    out, generic = [], False
+    for w in re.findall(r"[\w’'-]+", m.group(1))[:3]:
+        if w.lower() in _FOCUS_STOP:
+            break
+        if w.lower() in _GENERIC_TYPES:
+            generic = True
+        elif w[:1].islower():
+            out.append(w.lower())
+    return out, generic
+
+
+_DATE_TYPES = set("date day days year month time weekday datum tag jahr monat zeitpunkt wochentag".split())
+
+
+def focus_ok(question: str, text: str) -> bool:
+    head, generic = focus(question)
+    m = _WHICH.match(question)
+    if m and m.group(1).split()[0].lower() in _PLACE_TYPES and not _has_new_place(text, question):
+        return False
+    if any(w in _DATE_TYPES for w in head):  # "on what date/day": the answer is a date, not the word
+        if not _has_date(text):
+            return False
+        head = [w for w in head if w not in _DATE_TYPES]
+    if generic and not _has_new_name(text, question):
+        return False
+    if not head:
+        return True
+    low = _fold(text.lower())
+    # substring match: "factory" is in "Gigafactory", "portal" in "Nachrichtenportal"
+    return any(any(_fold(v.rstrip("s"))[:7] in low for v in [w, *lexicon().get(w, ())]) for w in head)
+
+
+def numbers_ok(question: str, text: str) -> bool:
+    have = set(re.findall(r"\d+", text))
+    return all(n in have for n in re.findall(r"\d+", question))
+
+
+_PLACE_TYPES = set("city cities country countries place places town region stadt land ort region".split())
+
+
+def _has_new_place(text: str, question: str) -> bool:
+    """A name the question does not contain, right after a locative preposition ("in Davos")."""
+    qs = {stem(w) for w in words(question)}
+    for m in re.finditer(r"\b(?:in|at|near|from|im|bei|nach|aus)\s+([A-ZÄÖÜ][\w’'-]+)", text):
+        if stem(m.group(1)) not in qs:
+            return True
+    return False
+
+
 def answer_type_ok(question: str, text: str) -> bool:
     if _NUMBER_Q.search(question) and not _has_number(text):
         return False
     if _DATE_Q.search(question) and not _has_date(text):
         return False
-    if _WHO_Q.search(question) and not _has_new_name(text, question):
+    if re.match(r"^\s*(who|whom|wer|wen|wem)\b", question, re.I) and not _has_new_name(text, question):
         return False
-    return True
+    if re.match(r"^\s*(where|wo)\b", question, re.I) and not _has_new_place(text, question):
+        return False
+    return focus_ok(question, text)
 
 
 def question_names(question: str) -> list[set[str]]:
@@ -111,10 +187,12 @@ def coverage(question: str, text: str, idf, unseen: float = float("inf")) -> flo
     total = found = 0.0
     for w in question_words(question):
         alts = {stem(w)} | {stem(x) for x in lex.get(w, ())}
+        own = idf(stem(w))
         seen = [idf(a) for a in alts if idf(a) < unseen]
         if not seen:
             continue  # a word no article uses cannot tell sentences apart (names are checked elsewhere)
-        weight = max(seen)
+        # a translation is rarer than the word itself mostly because the other language is rarer
+        weight = own if own < unseen else min(seen)
         alts = {a for a in alts if idf(a) < unseen}
         total += weight
         if alts & sentence_terms:
@@ -122,16 +200,36 @@ def coverage(question: str, text: str, idf, unseen: float = float("inf")) -> flo
     return found / total if total else 0.0
 
 
+def question_language(question: str) -> str:
+    low = re.findall(r"[a-zäöüß]+", question.lower())
+    de = sum(w in _DE_HINTS for w in low) + 2 * bool(re.search(r"[äöüß]", question.lower()))
+    en = sum(w in _EN_HINTS for w in low)
+    return "de" if de > en else "en"
+
+
+_DE_HINTS = set("wer wen wem was wie wo wann welche welcher welches warum der die das und ist sind hat mit über "
+                "von zu im am sagte neuen".split())
+_EN_HINTS = set("who whom what how where when which why the and is are has with about of to in on did does "
+                "said new".split())
+
+
 def score(question: str, evidence: list[Evidence], idf, similarities: list[float] | None) -> list[Evidence]:
+    """Coverage of the question, plus MiniLM similarity where question and sentence share a
+    language (MiniLM is English-only: across languages its similarity says nothing)."""
     unseen = idf("\x00never-a-term")
+    q_lang = question_language(question)
     previous: dict[str, str] = {}
     for i, ev in enumerate(evidence):
         # the sentence before supplies what a pronoun refers to ("er" = Trump), at a discount
         context = previous.get(ev.passage.chunk_id, "") + " " + ev.text
         previous[ev.passage.chunk_id] = ev.text
+        ev.context = context
         ev.coverage = max(coverage(question, ev.text, idf, unseen), 0.9 * coverage(question, context, idf, unseen))
         ev.similarity = similarities[i] if similarities else 0.0
-        ev.score = 0.65 * ev.coverage + 0.35 * max(ev.similarity, 0.0)
+        if ev.passage.language == q_lang or not similarities:
+            ev.score = 0.65 * ev.coverage + 0.35 * max(ev.similarity, 0.0)
+        else:
+            ev.score = ev.coverage
     return sorted(evidence, key=lambda e: (-e.score, e.passage.source, e.start))
 
 
@@ -141,6 +239,8 @@ def select(question: str, ranked: list[Evidence], min_coverage: float = 0.5, max
     names = question_names(question)
     for ev in ranked:
         if ev.coverage < min_coverage or not answer_type_ok(question, ev.text):
+            continue
+        if not numbers_ok(question, ev.text):
             continue
         # the passage must be about the names asked for; extra sentences must name them themselves
         if not _mentions_all(names, ev.text if chosen else ev.passage.text):

@@ -48,8 +48,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         line_start = start + line.start()
         line_text = line.group()
         pos = 0
+        quoted = _quoted_regions(line_text)
         for m in _END.finditer(line_text):
             cut = m.end()
+            if any(a < m.start() and m.end() < b for a, b in quoted):
+                continue  # „Die KI ist unglaublich. Wir sind voraus.“ is one quotation
             nxt = cut
             while nxt < len(line_text) and line_text[nxt].isspace():
                 nxt += 1
@@ -59,6 +62,15 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
             pos = cut
         _add(out, text, line_start + pos, line_start + len(line_text))
     return out
+
+
+def _quoted_regions(line: str, limit: int = 400) -> list[tuple[int, int]]:
+    """Spans inside quotation marks: „…“ (German) or “…” (English); unbalanced or overlong ones
+    are ignored so a stray mark cannot swallow a paragraph."""
+    regions = []
+    for m in re.finditer(r"„[^„“”]{1,%d}?“|“[^„“”]{1,%d}?”" % (limit, limit), line):
+        regions.append((m.start(), m.end() - 1))
+    return regions
 
 
 def _add(out: list[Sentence], text: str, s: int, e: int) -> None:
