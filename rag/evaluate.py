@@ -27,6 +27,7 @@ class CaseResult:
     answer: str
     citations: list[dict]
     why: list[str] = field(default_factory=list)
+    fallback_reason: str | None = None  # the engine's own answer failed verification
 
     @property
     def passed(self) -> bool:
@@ -35,7 +36,7 @@ class CaseResult:
     def to_dict(self, with_latency: bool = True) -> dict:
         d = {"id": self.case.id, "type": self.case.type, "file": self.case.file, "question": self.case.question,
              "passed": self.passed, "metrics": self.metrics, "retrieval_rank": self.rank, "why": self.why,
-             "answer": self.answer, "citations": self.citations}
+             "answer": self.answer, "citations": self.citations, "fallback_reason": self.fallback_reason}
         if with_latency:
             d["latency_s"] = round(self.latency, 4)
         return d
@@ -73,6 +74,7 @@ class Report:
                 "totals": self.totals(), "by_type": self.by_type(), "pass_rate": round(self.pass_rate, 4),
                 "min_pass": min_pass, "passed": self.pass_rate >= min_pass,
                 "latency_s": {"p50": round(lat[len(lat) // 2], 4), "max": round(lat[-1], 4)},
+                "engine_answers_kept": sum(r.fallback_reason is None for r in self.results),
                 "seconds": round(self.seconds, 2)}
 
 
@@ -112,7 +114,8 @@ def score_case(case: Case, answer, passages, texts: dict[str, str], latency: flo
         m["retrieval_hit"] = rank is not None
         if rank is None:
             why.append(f"no retrieved passage (top {len(passages)}) states the fact")
-    return CaseResult(case, m, rank, latency, answer.answer, [c.to_dict() for c in answer.citations], why)
+    return CaseResult(case, m, rank, latency, answer.answer, [c.to_dict() for c in answer.citations], why,
+                      answer.fallback_reason)
 
 
 def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, embedder=None,
@@ -168,6 +171,10 @@ def table(report: Report, min_pass: float) -> str:
     n = len(report.results)
     passed = sum(r.passed for r in report.results)
     lines.append("")
+    kept = sum(r.fallback_reason is None for r in report.results)
+    if kept < n:
+        lines.append(f"the engine's own answer failed verification in {n - kept} of {n} cases "
+                     "(verified evidence was used instead)")
     lines.append(f"{passed}/{n} cases passed ({report.pass_rate:.1%}; required {min_pass:.0%}) with "
                  f"{report.engine} ({report.model}) in {report.seconds:.1f}s")
     return "\n".join(lines)

@@ -1,0 +1,129 @@
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from rag.errors import UsageError
+from rag.evalcases import contains, load
+from rag.evaluate import junit_xml, run
+from rag.settings import EngineName, load_settings
+
+from conftest import FakeEmbedder, ROOT
+from test_cli import rag
+
+GOOD = """corpus: corpus
+cases:
+  - {id: portal, type: german_only, question: "Which Chinese news portal reported that Tesla trains AI models in China?",
+     all_of: [Cailianshe], sources: [002_cf314d619be69ddf.txt]}
+  - {id: skynet, type: single, question: "What did CASC launch?", all_of: [Smart SkyNet-1 01],
+     sources: [001_ae76c90e14592450.txt]}
+  - {id: none, type: unanswerable, question: "What was Tesla's revenue in 2023?", refuse: true}
+"""
+
+
+def write_cases(tmp_path: Path, seeds_copy: Path, text: str) -> Path:
+    f = seeds_copy.parent / "cases.yaml"
+    f.write_text(text.replace("corpus: corpus", f"corpus: {seeds_copy.name}"), encoding="utf-8")
+    return f
+
+
+def test_facts_match_case_and_punctuation_insensitively():
+    assert contains("It reached OVER 24 % efficiency!", "24 %")
+    assert contains("Smart SkyNet-1 01 launched", "smart skynet 1 01")
+    assert not contains("The 124 units", "24")
+
+
+@pytest.mark.parametrize("case,problem", [
+    ('{id: a, type: bogus, question: "Q?", all_of: [x], sources: [001_ae76c90e14592450.txt]}', "type 'bogus'"),
+    ('{id: a, type: single, question: "Q?", all_of: [x]}', "'sources'"),
+    ('{id: a, type: single, question: "Q?", sources: [001_ae76c90e14592450.txt]}', "expects no fact"),
+    ('{id: a, type: single, question: "Q?", all_of: [x], sources: [nope.txt]}', "'nope.txt' is not a file"),
+    ('{id: a, type: unanswerable, question: "Q?", all_of: [x], refuse: true}', "cannot expect facts"),
+    ('{id: a, type: single, question: "", all_of: [x], sources: [001_ae76c90e14592450.txt]}', "'question'"),
+    ('{id: a, type: single, question: "Q?", all_of: [x], sources: [001_ae76c90e14592450.txt], colour: red}', "unknown keys"),
+])
+def test_malformed_cases_name_the_file_and_the_case(tmp_path, seeds_copy, case, problem):
+    f = write_cases(tmp_path, seeds_copy, f"corpus: corpus\ncases:\n  - {case}\n")
+    with pytest.raises(UsageError) as err:
+        load([f])
+    assert str(f) in str(err.value) and "case 'a'" in str(err.value) and problem in str(err.value)
+
+
+def test_invalid_yaml_and_duplicate_ids(tmp_path, seeds_copy):
+    f = write_cases(tmp_path, seeds_copy, "corpus: corpus\ncases: [\n")
+    with pytest.raises(UsageError, match=r"cases.yaml: line \d+: not valid YAML"):
+        load([f])
+    dup = '  - {id: a, type: unanswerable, question: "Q?"}\n'
+    f = write_cases(tmp_path, seeds_copy, "corpus: corpus\ncases:\n" + dup + dup)
+    with pytest.raises(UsageError, match="case 'a': duplicate id"):
+        load([f])
+
+
+def _run(cases_file, **kw):
+    return run(load_settings(), [cases_file], EngineName.extractive, embedder=FakeEmbedder(), **kw)
+
+
+def test_right_facts_pass_and_a_wrong_expected_fact_fails(tmp_path, seeds_copy):
+    f = write_cases(tmp_path, seeds_copy, GOOD)
+    report = _run(f)
+    by_id = {r.case.id: r for r in report.results}
+    assert by_id["portal"].passed and by_id["skynet"].passed and by_id["none"].passed
+    assert by_id["portal"].rank is not None
+    wrong = GOOD.replace("all_of: [Cailianshe]", "all_of: [Xinhua]")
+    report = _run(write_cases(tmp_path, seeds_copy, wrong))
+    portal = next(r for r in report.results if r.case.id == "portal")
+    assert not portal.passed and portal.metrics["fact_found"] is False
+    assert "expected fact not in the answer" in portal.why
+
+
+def test_two_runs_give_identical_results(tmp_path, seeds_copy):
+    f = write_cases(tmp_path, seeds_copy, GOOD)
+    first = [r.to_dict(with_latency=False) for r in _run(f).results]
+    second = [r.to_dict(with_latency=False) for r in _run(f).results]
+    assert first == second
+
+
+def test_eval_store_is_separate_from_the_users_store(tmp_path, seeds_copy):
+    from conftest import make_ws
+
+    _run(write_cases(tmp_path, seeds_copy, GOOD))
+    assert make_ws(FakeEmbedder()).catalog.counts() == (0, 0)
+
+
+def test_junit_report_is_valid_xml_with_failures(tmp_path, seeds_copy):
+    wrong = GOOD.replace("all_of: [Cailianshe]", "all_of: [Xinhua]")
+    report = _run(write_cases(tmp_path, seeds_copy, wrong))
+    root = ET.fromstring(junit_xml(report))
+    suite = root.find("testsuite")
+    assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    failed = [tc for tc in suite.iter("testcase") if tc.find("failure") is not None]
+    assert [tc.get("name") for tc in failed] == ["portal"]
+
+
+@pytest.mark.slow
+def test_cli_exit_codes_and_report_files(tmp_path, seeds_copy):
+    f = write_cases(tmp_path, seeds_copy, GOOD)
+    out_json, out_xml = tmp_path / "r" / "eval.json", tmp_path / "r" / "junit.xml"
+    r = rag("eval", "--cases", str(f), "--json", str(out_json), "--junit", str(out_xml))
+    assert r.returncode == 0, r.stderr
+    assert "3/3 cases passed" in r.stdout
+    assert json.loads(out_json.read_text())["passed"] is True
+    ET.parse(out_xml)
+    wrong = write_cases(tmp_path, seeds_copy, GOOD.replace("all_of: [Cailianshe]", "all_of: [Xinhua]"))
+    r = rag("eval", "--cases", str(wrong))
+    assert r.returncode == 1 and "FAIL  portal" in r.stdout and "under --min-pass" in r.stderr
+    assert rag("eval", "--cases", str(wrong), "--min-pass", "0.6").returncode == 0
+    bad = write_cases(tmp_path, seeds_copy, "corpus: corpus\ncases:\n  - {id: zz, type: single, question: Q}\n")
+    r = rag("eval", "--cases", str(bad))
+    assert r.returncode == 2 and "case 'zz'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_shipped_cases_are_well_formed_and_cover_every_type():
+    files = load([ROOT / "evals"])
+    cases = [c for f in files for c in f.cases]
+    assert len(cases) >= 40
+    kinds = {c.type for c in cases}
+    assert {"single", "multi_source", "german_only", "german_question", "multi_fact", "number", "date",
+            "unanswerable"} <= kinds
+    assert sum(c.refuse for c in cases) >= 5
