@@ -1,4 +1,4 @@
-"""Command line: `rag ingest`, `rag ask`, `rag status`, `rag sources`, `rag eval`.
+"""Command line: `rag ingest`, `rag ask`, `rag summarize`, `rag digest`, `rag status`, `rag sources`, `rag eval`.
 
 Heavy libraries are imported inside commands so `rag --help` stays fast. Domain errors become
 one-line messages and exit codes here, and only here."""
@@ -160,6 +160,83 @@ def sources(as_json: JsonOpt = False):
         typer.echo("no articles stored; run `rag ingest PATH`")
     for r in rows:
         typer.echo(f"{r['article_id']}  {r['published'] or '----------'}  {r['language']}  {r['source']}  {r['title']}")
+
+
+@app.command()
+def summarize(
+    article: Annotated[Optional[str], typer.Argument(help="Article id, file name, or a unique title fragment.")] = None,
+    topic: Annotated[Optional[str], typer.Option(help="Summarise what all articles say on this question or topic.")] = None,
+    engine: Annotated[Optional[str], typer.Option(help="openai | local | extractive (default as for ask).")] = None,
+    as_json: JsonOpt = False,
+):
+    """Cited key points of one ARTICLE, or across articles with --topic."""
+    from rag.engines import make_engine, parse_engine
+    from rag.errors import UsageError
+    from rag.summarize import outlets_of, summarize_article, summarize_topic
+
+    if (article is None) == (topic is None):
+        raise UsageError("give either an ARTICLE (id, file name or title fragment) or --topic \"...\"")
+    ws = _workspace()
+    eng = make_engine(ws, parse_engine(engine, ws.settings))
+    result = summarize_article(ws, article, eng) if article else summarize_topic(ws, topic, eng)
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    if result.fallback_reason:
+        typer.echo(f"Note: {result.fallback_reason}; showing verified evidence from the articles instead.\n")
+    typer.echo(("Article: " if result.kind == "article" else "Topic: ") + result.subject)
+    if result.refused:
+        from rag.answer import CANNOT_ANSWER
+
+        typer.echo(CANNOT_ANSWER)
+        return
+    for p in result.points:
+        said_by = "" if result.kind == "article" else f"  — {', '.join(outlets_of(p, ws))}"
+        typer.echo(f"- {p.text}{said_by}")
+    typer.echo("\nSources:")
+    seen = set()
+    for p in result.points:
+        for c in p.citations:
+            if c.n not in seen:
+                seen.add(c.n)
+                typer.echo(f"[{c.n}] {c.source}: “{c.quote}”")
+
+
+@app.command()
+def digest(
+    on: Annotated[Optional[str], typer.Option("--date", help="Articles of this day (YYYY-MM-DD).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Articles of the last period, e.g. 24h, 3d (default 24h).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="All stored articles.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="md | html | json")] = "md",
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None,
+    engine: Annotated[Optional[str], typer.Option(help="openai | local | extractive (default as for ask).")] = None,
+):
+    """The period's news as stories: headline, cited key points, outlets, disagreements."""
+    from rag import render_digest
+    from rag.digest import make_digest, to_json
+    from rag.engines import make_engine, parse_engine
+    from rag.errors import UsageError
+
+    if fmt not in ("md", "html", "json"):
+        raise UsageError(f"--format {fmt!r}: choose md, html or json")
+    ws = _workspace()
+    eng = make_engine(ws, parse_engine(engine, ws.settings))
+    result = make_digest(ws, on, since, all_, eng)
+    if fmt == "json":
+        text = json.dumps(to_json(result), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = render_digest.page(result) if fmt == "html" else render_digest.markdown(result)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(output.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write the digest ({exc.strerror or exc})") from None
+    typer.echo(f"wrote {output} ({len(result['stories'])} stories)", err=True)
 
 
 @app.command("eval")

@@ -52,6 +52,24 @@ class Engine:
         if cache is not None:
             cache.put(self.name.value, self.model, prompt, "".join(parts))
 
+    def complete(self, system: str, user: str) -> str | None:
+        """One generated text for a free-form task (summaries, digests), through the reply cache.
+        None for engines that do not generate."""
+        if not self.streams:
+            return None
+        prompt = self.task_prompt(system, user)
+        if self.cache is not None:
+            hit = self.cache.get(self.name.value, self.model, prompt)
+            if hit is not None:
+                return hit
+        text = "".join(self.stream(prompt))
+        if self.cache is not None:
+            self.cache.put(self.name.value, self.model, prompt, text)
+        return text
+
+    def task_prompt(self, system: str, user: str) -> str:
+        return f"{system}\n\n{user}\n"
+
     def answer(self, question: str, passages: list[Passage], on_text: OnText | None = None) -> Answer:
         timings: dict[str, float] = {}
         texts = {p.article_id: self.ws.catalog.article(p.article_id).text for p in passages}
@@ -159,6 +177,9 @@ class OpenAIEngine(Engine):
     def build_prompt(self, question, passages) -> str:
         system = prompts.render("answer_system", cannot_answer=CANNOT_ANSWER)
         user = prompts.render("answer_user", passages=prompts.format_passages(passages), question=question)
+        return json.dumps({"system": system, "user": user}, ensure_ascii=False)
+
+    def task_prompt(self, system: str, user: str) -> str:
         return json.dumps({"system": system, "user": user}, ensure_ascii=False)
 
     def stream(self, prompt):

@@ -14,6 +14,8 @@ REQUIRED = {
     "answer_system": {"cannot_answer"},
     "answer_user": {"passages", "question"},
     "answer_completion": {"passages", "question", "cannot_answer"},
+    "summary_system": {"n_points", "cannot_answer"},
+    "summary_user": {"passages", "subject"},
 }
 
 

@@ -18,6 +18,8 @@ _MONTHS = (
 )
 # a sentence end, with closing quotes and any citation markers that follow it ("… voraus.“ [1]")
 _END = re.compile(r"[.!?…]+[\"'”’»“)]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s)|[.!?…]+[\"'”’»“)]*(?:\s*\[\d+\])*$")
+_SENTENCE_STARTS = set("The This That These Those It Its In But However Other Others A An And As He She They We "
+                       "While According Despite During After Before Since Meanwhile".split())
 _ORDINAL_DATE = re.compile(r"\b\d{1,2}\.$")
 _NEXT_MONTH = re.compile(rf"\s+(?:{_MONTHS})\b", re.IGNORECASE)
 
@@ -33,6 +35,9 @@ def _is_false_end(text: str, cut: int, next_pos: int) -> bool:
     before = text[max(0, cut - 12):cut]
     word = re.split(r"\s", before)[-1].rstrip(".").lower()
     if word in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", word):
+        nxt_word = re.match(r"[A-Za-z]+", text[next_pos:])
+        if "." in word and nxt_word and nxt_word.group() in _SENTENCE_STARTS:
+            return False  # "... those of the U.S. Other figures ..." does end there
         return True  # "U.S.", "Mr.", single initials
     if _ORDINAL_DATE.search(before) and _NEXT_MONTH.match(text, cut):
         return True  # German dates: "13. Januar"

@@ -24,3 +24,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/pip install -q -e ".[dev]"
   echo "$want" > "$stamp"
 fi
+
+# The HTML digest is tested in a real headless browser: Debian's chromium.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium (for the HTML digest test)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium is missing; the HTML digest test needs it (apt-get install chromium)" >&2
+  fi
+fi

@@ -1,0 +1,225 @@
+"""`rag digest`: the period's articles grouped into stories, each with a headline, cited key
+points, its outlets, languages, dates and any disagreements between sources. Each digest is kept
+under RAG_HOME/digests so the next one can mark what is new."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from rag.errors import UsageError
+
+
+@dataclass
+class Period:
+    mode: str  # "date" | "since" | "all"
+    start: datetime | None = None
+    end: datetime | None = None
+    label: str = ""
+
+
+def parse_period(on: str | None, since: str | None, all_: bool, now: datetime) -> Period:
+    if sum(x is not None and x is not False for x in (on, since, all_ or None)) > 1:
+        raise UsageError("give only one of --date, --since and --all")
+    if all_:
+        return Period("all", label="all stored articles")
+    if on:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            raise UsageError(f"--date {on!r} is not a date like 2026-02-06") from None
+        start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        return Period("date", start, start + timedelta(days=1), f"on {day.isoformat()}")
+    spec = since or "24h"
+    m = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", spec)
+    if not m or int(m.group(1)) == 0:
+        raise UsageError(f"--since {spec!r} is not a duration like 24h, 3d or 1w")
+    hours = int(m.group(1)) * {"h": 1, "d": 24, "w": 168}[m.group(2)]
+    return Period("since", now - timedelta(hours=hours), now, f"since {spec.strip()} ({hours} h)")
+
+
+def article_time(row) -> tuple[datetime, str]:
+    """The published date when the text states one, else the ingest time."""
+    if row.published:
+        d = date.fromisoformat(row.published)
+        return datetime(d.year, d.month, d.day, tzinfo=timezone.utc), "published"
+    return datetime.fromtimestamp(row.ingested_at, tz=timezone.utc), "ingested"
+
+
+def select(rows, period: Period) -> tuple[list, dict]:
+    chosen, by = [], {"published": 0, "ingested": 0}
+    for r in rows:
+        when, how = article_time(r)
+        if period.mode == "all":
+            ok = True
+        elif period.mode == "date":
+            ok = period.start <= when < period.end
+        else:  # a published date is a day: it counts if that day overlaps the period
+            ok = when + timedelta(days=1) > period.start if how == "published" else when >= period.start
+        if ok:
+            chosen.append(r)
+            by[how] += 1
+    selection = {"by_published_date": by["published"], "by_ingest_time": by["ingested"],
+                 "rule": "an article's published date when its text states one, otherwise the time it was ingested"}
+    return chosen, selection
+
+
+def story_id(rows) -> str:
+    anchor = min(rows, key=lambda r: (article_time(r)[0], r.article_id))
+    return hashlib.sha256(anchor.article_id.encode()).hexdigest()[:10]
+
+
+def _headline(items) -> str:
+    import numpy as np
+
+    vecs = np.array([i.vector for i in items], dtype=np.float32)
+    centre = vecs.mean(axis=0)
+    order = sorted(range(len(items)), key=lambda k: (items[k].row.language != "en", -float(vecs[k] @ centre)))
+    return items[order[0]].row.title
+
+
+def build(ws, rows, period: Period, selection: dict, engine, now: datetime) -> dict:
+    from rag.keypoints import disagreements, story_points
+    from rag.stories import group, prepare
+    from rag.summarize import Numbering, llm_points, point_from
+
+    items = prepare(rows, ws.embedder)
+    numbering = Numbering()
+    previous = last_digest(ws.home)
+    seen_before = {a for s in (previous or {}).get("stories", []) for a in s.get("article_ids", [])}
+    stories = []
+    for story in group(items):
+        rows_ = story.rows
+        kps = story_points(rows_, k=min(5, max(2, len(rows_) + 1)))
+        points = [point_from(ws, kp, numbering) for kp in kps]
+        reason = None
+        if engine is not None and engine.streams and points:
+            from rag.retrieve import Passage
+
+            passages = [Passage(chunk.chunk_id, r.article_id, r.source, r.title, r.language, chunk.text, chunk.start,
+                                chunk.end, 1.0) for r in rows_ for chunk in ws.catalog.chunks(r.article_id)[:3]]
+            generated, reason = llm_points(ws, engine, "the story these passages report", passages, "2 to 5")
+            if generated and 2 <= len(generated) <= 5:
+                points = generated  # numbers are local to the story; renumber below
+        dates = sorted(article_time(r)[0].date().isoformat() for r in rows_)
+        outlets = sorted({r.outlet or r.source for r in rows_})
+        articles = [{"article_id": r.article_id, "source": r.source, "title": r.title, "outlet": r.outlet,
+                     "language": r.language, "date": article_time(r)[0].date().isoformat(),
+                     "date_from": article_time(r)[1], "new": r.article_id not in seen_before,
+                     "duplicate_of": next((m.duplicate_of for m in story.members if m.row is r), None)}
+                    for r in rows_]
+        stories.append({
+            "id": story_id(rows_),
+            "title": _headline(story.members),
+            "points": points,
+            "articles": articles,
+            "article_ids": [r.article_id for r in rows_],
+            "outlets": outlets,
+            "outlet_count": len(outlets),
+            "languages": sorted({r.language for r in rows_}),
+            "date_range": [dates[0], dates[-1]],
+            "disagreements": [_disagreement(ws, d, numbering) for d in disagreements(rows_)],
+            "new": previous is not None and not any(a["article_id"] in seen_before for a in articles),
+            "updated": previous is not None and any(a["new"] for a in articles)
+            and any(not a["new"] for a in articles),
+            "fallback_reason": reason,
+        })
+    stories.sort(key=lambda s: (-len(s["articles"]), -len(s["outlets"]), s["date_range"][1], s["id"]), reverse=False)
+    stories.sort(key=lambda s: s["date_range"][1], reverse=True)
+    stories.sort(key=lambda s: len(s["articles"]), reverse=True)  # importance: coverage, then recency
+    _renumber(stories)
+    return {
+        "generated_at": now.isoformat(timespec="seconds"),
+        "period": {"mode": period.mode, "label": period.label,
+                   "start": period.start.isoformat(timespec="seconds") if period.start else None,
+                   "end": period.end.isoformat(timespec="seconds") if period.end else None},
+        "selection": selection,
+        "previous_digest": previous.get("generated_at") if previous else None,
+        "engine": engine.name.value if engine else "extractive",
+        "stories": [{k: v for k, v in s.items() if k != "article_ids"} | {"article_ids": s["article_ids"]}
+                    for s in stories],
+    }
+
+
+def _disagreement(ws, d: dict, numbering) -> dict:
+    cites = [numbering.cite(ws, q) for q in d["claims"]]
+    return {"about": d["about"], "kind": d["kind"],
+            "claims": [{"source": c.source, "quote": c.quote, "n": c.n, "citation": c.to_dict()} for c in cites]}
+
+
+def _renumber(stories: list[dict]) -> None:
+    """Citation numbers run through the whole digest in reading order, so links are unique."""
+    counter = 0
+    for s in stories:
+        mapping: dict[int, int] = {}
+        for p in s["points"]:
+            for c in p.citations:
+                if c.n not in mapping:
+                    counter += 1
+                    mapping[c.n] = counter
+            p.text = re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", p.text)
+            for c in p.citations:
+                c.n = mapping[c.n]
+        for d in s["disagreements"]:
+            for claim in d["claims"]:
+                if claim["n"] not in mapping:
+                    counter += 1
+                    mapping[claim["n"]] = counter
+                claim["n"] = claim["citation"]["n"] = mapping[claim["n"]]
+
+
+def to_json(digest: dict) -> dict:
+    out = dict(digest)
+    out["stories"] = [{**s, "points": [p.to_dict() for p in s["points"]]} for s in digest["stories"]]
+    return out
+
+
+def history_dir(home: Path) -> Path:
+    return home / "digests"
+
+
+def last_digest(home: Path) -> dict | None:
+    files = sorted(history_dir(home).glob("digest-*.json"))
+    for f in reversed(files):
+        try:
+            return json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def remember(home: Path, digest: dict) -> Path:
+    d = history_dir(home)
+    d.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    path = d / f"digest-{stamp}.json"
+    record = {"generated_at": digest["generated_at"], "period": digest["period"],
+              "stories": [{"id": s["id"], "article_ids": s["article_ids"]} for s in digest["stories"]]}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: datetime | None = None) -> dict:
+    started = time.perf_counter()
+    now = now or datetime.now(timezone.utc)
+    period = parse_period(on, since, all_, now)
+    rows = ws.catalog.articles()
+    if not rows:
+        from rag.errors import StoreEmptyError
+
+        raise StoreEmptyError(f"the store in {ws.home} is empty; run `rag ingest PATH` first")
+    chosen, selection = select(rows, period)
+    if not chosen:
+        raise UsageError(f"no articles {period.label} ({len(rows)} stored, dated by published date or else ingest "
+                         "time); widen the period, e.g. --since 7d or --all")
+    digest = build(ws, chosen, period, selection, engine, now)
+    remember(ws.home, digest)
+    digest["seconds"] = round(time.perf_counter() - started, 3)
+    return digest

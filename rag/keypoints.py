@@ -1,0 +1,176 @@
+"""Key points without generation: the sentences that carry an article's (or a story's) most
+distinctive content, each a verbatim quote. In a story, a point is backed by every article that
+states the same fact, and a fact stated with different figures is flagged as a disagreement."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rag.articles import Article, boilerplate_ranges
+from rag.chunking import _content_sentences
+from rag.crosslingual import canonical_terms, facts, names, numbers
+
+
+_DATELINE = re.compile(r"(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*\d{4}-\d{2}-\d{2}\s+", re.I)
+
+
+@dataclass
+class Quote:
+    article_id: str
+    source: str
+    title: str
+    outlet: str | None
+    language: str
+    start: int
+    end: int
+    text: str
+    terms: set[str] = field(default_factory=set)
+    facts: set[str] = field(default_factory=set)
+    position: int = 0
+
+
+@dataclass
+class KeyPoint:
+    quote: Quote  # the sentence shown
+    support: list[Quote] = field(default_factory=list)  # the same fact in other articles
+    score: float = 0.0
+
+    @property
+    def quotes(self) -> list[Quote]:
+        return [self.quote, *self.support]
+
+
+def sentences(row) -> list[Quote]:
+    art = Article(None, row.source, row.text, row.article_id, row.title, row.outlet, row.published,
+                  row.language, boilerplate_ranges(row.text))
+    out = []
+    for i, s in enumerate(_content_sentences(art)):
+        start, text = s.start, s.text
+        dateline = _DATELINE.match(text)
+        if dateline:  # "date 2026-02-06 Tesla is ..." -> quote from "Tesla", still verbatim
+            start, text = start + dateline.end(), text[dateline.end():]
+        words = text.split()
+        if len(words) < 6 or len(words) > 80 or text.endswith("?"):
+            continue  # headlines, fragments, questions and run-ons make poor key points
+        if not text.rstrip("“”\"'’»").endswith((".", "!")):
+            continue
+        out.append(Quote(row.article_id, row.source, row.title, row.outlet, row.language, start, s.end, text,
+                         canonical_terms(text, row.language), facts(text), i))
+    return out
+
+
+def _same_fact(a: Quote, b: Quote, common: set[str] = frozenset()) -> bool:
+    """Two sentences state the same thing: enough shared (glossed) words and a shared name that
+    is not one the whole story mentions anyway (Tesla, China)."""
+    if a.article_id == b.article_id:
+        return False
+    shared_names = (names(a.text) & names(b.text)) - common
+    overlap = len(a.terms & b.terms) / max(1, min(len(a.terms), len(b.terms)))
+    return bool(shared_names) and (overlap >= 0.3 or len(shared_names) >= 2 and overlap >= 0.2)
+
+
+def _idf(all_quotes: list[Quote]) -> dict[str, float]:
+    docs = Counter()
+    for art in {q.article_id for q in all_quotes}:
+        docs.update(set().union(*(q.terms for q in all_quotes if q.article_id == art)))
+    n = len({q.article_id for q in all_quotes}) or 1
+    return {t: math.log((n + 1) / (c + 0.5)) + 0.1 for t, c in docs.items()}
+
+
+def _diverse(points: list[KeyPoint], k: int) -> list[KeyPoint]:
+    chosen: list[KeyPoint] = []
+    def same(p: KeyPoint, c: KeyPoint) -> bool:
+        keys = {(q.article_id, q.start) for q in c.quotes}
+        return (p.quote.article_id, p.quote.start) in keys or any((q.article_id, q.start) in keys for q in p.support)
+
+    for p in sorted(points, key=lambda p: (-p.score, p.quote.source, p.quote.start)):
+        if any(same(p, c) for c in chosen):
+            continue
+        if any(len(p.quote.terms & c.quote.terms) / max(1, len(p.quote.terms | c.quote.terms)) > 0.35
+               or p.quote.article_id == c.quote.article_id and abs(p.quote.position - c.quote.position) == 0
+               for c in chosen):
+            continue
+        chosen.append(p)
+        if len(chosen) >= k:
+            break
+    return chosen
+
+
+def article_points(row, corpus_idf: dict[str, float] | None = None, k: int = 5) -> list[KeyPoint]:
+    quotes = sentences(row)
+    if not quotes:
+        return []
+    tf = Counter(t for q in quotes for t in q.terms)
+    points = []
+    for q in quotes:
+        weight = sum(tf[t] * (corpus_idf or {}).get(t, 1.0) for t in q.terms) / (len(q.terms) ** 0.7 or 1)
+        lead_bonus = 1.0 + 0.5 / (1 + q.position)  # news puts the most important first
+        points.append(KeyPoint(q, score=weight * lead_bonus + 0.5 * len(q.facts)))
+    chosen = _diverse(points, k)
+    return sorted(chosen, key=lambda p: p.quote.position)
+
+
+def common_names(quotes: list[Quote], share: float = 0.15) -> set[str]:
+    """Names in a large share of the story's sentences (Tesla, China): they tie nothing to one fact.
+    Sacks or Li Qiang, in a sentence or two per article, do."""
+    unique = {q.text: q for q in quotes}.values()  # a syndicated copy repeats, it does not add
+    df = Counter(n for q in unique for n in names(q.text))
+    return {n for n, c in df.items() if c > max(3, share * len(unique))}
+
+
+def story_points(rows, k: int = 4, prefer_language: str = "en") -> list[KeyPoint]:
+    quotes = [q for r in rows for q in sentences(r)]
+    if not quotes:
+        return []
+    common = common_names(quotes)
+    n_articles = len({q.article_id for q in quotes})
+    spread = Counter()  # in how many of the story's articles each term occurs
+    for art in {q.article_id for q in quotes}:
+        spread.update(set().union(*(q.terms for q in quotes if q.article_id == art)))
+    points = []
+    for q in quotes:
+        support = [o for o in quotes if _same_fact(q, o, common)]
+        backed_by = len({o.article_id for o in support})
+        centrality = sum(spread[t] / n_articles for t in q.terms) / (len(q.terms) ** 0.7 or 1)
+        score = centrality * (1 + backed_by) * (1.0 + 0.3 / (1 + q.position)) + 0.3 * len(q.facts)
+        if q.language == prefer_language:
+            score *= 1.15  # the same fact, said in the reader's language, reads better
+        best_support = {}
+        for o in support:  # one backing quote per other article
+            if o.article_id not in best_support or len(o.terms & q.terms) > len(best_support[o.article_id].terms & q.terms):
+                best_support[o.article_id] = o
+        points.append(KeyPoint(q, list(best_support.values()), score))
+    return _diverse(points, k)
+
+
+def disagreements(rows) -> list[dict]:
+    """The same fact (shared name, similar words) with different numbers or dates in two articles."""
+    quotes = [q for r in rows for q in sentences(r)]
+    common = common_names(quotes)
+    found, seen = [], set()
+    for i, a in enumerate(quotes):
+        na = numbers(a.text)
+        if not na:
+            continue
+        for b in quotes[i + 1:]:
+            if not _same_fact(a, b, common):
+                continue
+            nb = numbers(b.text)
+            if not nb:
+                continue
+            kinds = {x.split(":")[0] for x in na} & {x.split(":")[0] for x in nb}
+            differing = [kind for kind in kinds
+                         if {x for x in na if x.startswith(kind)} != {x for x in nb if x.startswith(kind)}]
+            if not differing:
+                continue
+            key = (a.article_id, a.start, b.article_id, b.start)
+            if key in seen:
+                continue
+            seen.add(key)
+            about = sorted((names(a.text) & names(b.text)) - common)
+            found.append({"about": ", ".join(about), "kind": "date" if differing == ["date"] else "figure",
+                          "claims": [a, b]})
+    return found

@@ -1,0 +1,201 @@
+"""`rag summarize`: cited key points of one article, or of everything the articles say on a topic
+(map: the best sentences of each relevant article; reduce: the same fact from several outlets
+becomes one point citing all of them). With a generating engine the points are written by the
+model and verified like answers; a point that fails sends the whole summary back to evidence."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from rag import prompts
+from rag.answer import CANNOT_ANSWER, Citation
+from rag.errors import UsageError
+from rag.keypoints import KeyPoint, Quote, _same_fact, article_points, common_names
+from rag.verify import verify
+
+
+@dataclass
+class Point:
+    text: str
+    citations: list[Citation]
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "citations": [c.to_dict() for c in self.citations]}
+
+
+@dataclass
+class Summary:
+    kind: str  # "article" | "topic"
+    subject: str
+    points: list[Point]
+    articles: list[dict]
+    engine: str
+    model: str
+    refused: bool = False
+    fallback_reason: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "subject": self.subject, "refused": self.refused,
+                "points": [p.to_dict() for p in self.points], "articles": self.articles,
+                "engine": self.engine, "model": self.model, "fallback_reason": self.fallback_reason,
+                "timings": {k: round(v, 4) for k, v in self.timings.items()}}
+
+
+def resolve_article(ws, ref: str):
+    """An article by id (or id prefix), file name, or a title fragment that fits one article."""
+    rows = ws.catalog.articles()
+    if not rows:
+        from rag.errors import StoreEmptyError
+
+        raise StoreEmptyError(f"the store in {ws.home} is empty; run `rag ingest PATH` first")
+    needle = ref.strip().lower()
+    for test in (lambda r: r.article_id == needle,
+                 lambda r: r.source.lower() == needle or r.source.lower().rsplit("/", 1)[-1] == needle,
+                 lambda r: len(needle) >= 6 and r.article_id.startswith(needle),
+                 lambda r: len(needle) >= 3 and needle in r.title.lower()):
+        hits = [r for r in rows if test(r)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            listed = "; ".join(f"{r.article_id} ({r.source})" for r in hits[:5])
+            raise UsageError(f"{ref!r} matches {len(hits)} articles: {listed}; give the id or the file name")
+    raise UsageError(f"no stored article matches {ref!r}; `rag sources` lists ids, file names and titles")
+
+
+def chunk_of(ws, article_id: str, start: int) -> str:
+    for c in ws.catalog.chunks(article_id):
+        if c.start <= start < c.end:
+            return c.chunk_id
+    return f"{article_id}-0000"
+
+
+class Numbering:
+    """Citation numbers shared across a whole summary or digest; the same quote keeps its number."""
+
+    def __init__(self):
+        self.by_key: dict[tuple[str, int], int] = {}
+
+    def cite(self, ws, q: Quote) -> Citation:
+        key = (q.article_id, q.start)
+        n = self.by_key.setdefault(key, len(self.by_key) + 1)
+        return Citation(n, q.article_id, q.source, q.title, chunk_of(ws, q.article_id, q.start), q.text, q.start, q.end)
+
+
+def point_from(ws, kp: KeyPoint, numbering: Numbering) -> Point:
+    cites = [numbering.cite(ws, q) for q in kp.quotes]
+    return Point(kp.quote.text + " " + "".join(f"[{c.n}]" for c in cites), cites)
+
+
+def llm_points(ws, engine, subject: str, passages, n_points: str) -> tuple[list[Point] | None, str | None]:
+    """Points written by a generating engine, each verified; (None, reason) when any fails."""
+    system = prompts.render("summary_system", n_points=n_points, cannot_answer=CANNOT_ANSWER)
+    user = prompts.render("summary_user", passages=prompts.format_passages(passages), subject=subject)
+    text = engine.complete(system, user)
+    if text is None:
+        return None, None
+    lines = [re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        return None, "the model wrote no points"
+    texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
+    points, numbering = [], {}
+    for line in lines[:6]:
+        checked = verify(line, passages, texts)
+        if not checked.ok or checked.refused:
+            return None, "a point failed verification (" + "; ".join(checked.problems[:2] or ["refusal"]) + ")"
+        cites = []
+        for c in checked.citations:  # renumber across points
+            n = numbering.setdefault((c.article_id, c.start), len(numbering) + 1)
+            cites.append(Citation(n, c.article_id, c.source, c.title, c.chunk_id, c.quote, c.start, c.end))
+        local = {c.n: nc.n for c, nc in zip(checked.citations, cites)}
+        body = re.sub(r"\[(\d+)\]", lambda m: f"[{local.get(int(m.group(1)), m.group(1))}]", checked.text)
+        points.append(Point(body, cites))
+    return points, None
+
+
+def _article_info(row) -> dict:
+    return {"article_id": row.article_id, "source": row.source, "title": row.title, "outlet": row.outlet,
+            "language": row.language, "date": row.published}
+
+
+def summarize_article(ws, ref: str, engine) -> Summary:
+    started = time.perf_counter()
+    row = resolve_article(ws, ref)
+    numbering = Numbering()
+    extractive = [point_from(ws, kp, numbering) for kp in article_points(row, k=5)]
+    points, reason = extractive, None
+    if engine.streams:
+        from rag.retrieve import Passage
+
+        passages = [Passage(c.chunk_id, row.article_id, row.source, row.title, row.language, c.text, c.start, c.end, 1.0)
+                    for c in ws.catalog.chunks(row.article_id)]
+        generated, reason = llm_points(ws, engine, f"the article “{row.title}”", passages, "3 to 6")
+        if generated and 3 <= len(generated) <= 6:
+            points, reason = generated, None
+        elif generated:
+            reason = f"the model wrote {len(generated)} points, not 3 to 6"
+    return Summary("article", row.title, points, [_article_info(row)], engine.name.value, engine.model,
+                   fallback_reason=reason, timings={"total": time.perf_counter() - started})
+
+
+def summarize_topic(ws, topic: str, engine) -> Summary:
+    from rag import evidence as ev
+    from rag.bm25 import load_index
+    from rag.keypoints import sentences
+    from rag.retrieve import retrieve
+
+    started = time.perf_counter()
+    if not topic.strip():
+        raise UsageError("the topic is empty")
+    passages = retrieve(ws, topic, top_k=max(12, ws.settings.retrieval.top_k))
+    texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
+    index = load_index(ws.catalog, ws.home / "cache")
+    # map: the sentences of each article that bear on the topic
+    candidates = ev.score(topic, ev.evidence_sentences(passages, texts), index.idf, None)
+    rows = {aid: ws.catalog.article(aid) for aid in texts}
+    quotes_by_key = {(q.article_id, q.start): q for r in rows.values() for q in sentences(r)}
+    per_article: dict[str, list[Quote]] = {}
+    for e in candidates:
+        q = quotes_by_key.get((e.passage.article_id, e.start))
+        if q is None or e.coverage < 0.34 or len(per_article.setdefault(q.article_id, [])) >= 2:
+            continue
+        per_article[q.article_id].append(q)
+    # reduce: one point per fact, citing every outlet that states it
+    all_quotes = [q for qs in per_article.values() for q in qs]
+    common = common_names(list(quotes_by_key.values()))
+    rank = {(e.passage.article_id, e.start): i for i, e in enumerate(candidates)}
+    kps: list[KeyPoint] = []
+    for q in sorted(all_quotes, key=lambda q: rank[(q.article_id, q.start)]):
+        home = next((k for k in kps if _same_fact(q, k.quote, common) or any(_same_fact(q, s, common) for s in k.support)), None)
+        if home is None:
+            kps.append(KeyPoint(q))
+        elif q.article_id not in {x.article_id for x in home.quotes}:
+            home.support.append(q)
+    numbering = Numbering()
+    extractive = [point_from(ws, kp, numbering) for kp in kps[:6]]
+    used = {c.article_id for p in extractive for c in p.citations}
+    articles = [_article_info(rows[a]) for a in rows if a in used]
+    summary = Summary("topic", topic, extractive, articles, engine.name.value, engine.model,
+                      refused=not extractive)
+    if engine.streams and extractive:
+        generated, reason = llm_points(ws, engine, topic, passages, "3 to 6")
+        if generated:
+            summary.points = generated
+            used = {c.article_id for p in generated for c in p.citations}
+            summary.articles = [_article_info(rows[a]) for a in rows if a in used]
+        summary.fallback_reason = reason
+    summary.timings = {"total": time.perf_counter() - started}
+    return summary
+
+
+def outlets_of(point: Point, ws) -> list[str]:
+    names = []
+    for c in point.citations:
+        row = ws.catalog.article(c.article_id)
+        label = row.outlet or row.source
+        if label not in names:
+            names.append(label)
+    return names

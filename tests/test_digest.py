@@ -1,0 +1,208 @@
+import json
+import re
+import shutil
+import subprocess
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from rag.digest import make_digest, to_json
+from rag.engines import make_engine
+from rag.ingest import ingest
+from rag.settings import EngineName
+from rag.summarize import summarize_article, summarize_topic
+
+from conftest import QueuedEngine, SEEDS, make_ws
+from test_cli import one_line_error, rag
+
+
+def digest_json(ws, **kw):
+    args = {"on": None, "since": None, "all_": True} | kw
+    return to_json(make_digest(ws, args["on"], args["since"], args["all_"], make_engine(ws, EngineName.extractive)))
+
+
+def assert_citations_verbatim(ws, citations):
+    for c in citations:
+        text = ws.catalog.article(c["article_id"]).text
+        assert text[c["start"]:c["end"]] == c["quote"] and c["quote"]
+        assert {"n", "article_id", "source", "title", "chunk_id", "quote"} <= set(c)
+
+
+@pytest.mark.slow
+def test_seeds_form_the_two_stories(real_ws):
+    d = digest_json(real_ws)
+    stories = [sorted(a["source"][:3] for a in s["articles"]) for s in d["stories"]]
+    assert stories == [["000", "002", "004"], ["001", "003"]]  # by coverage: three outlets first
+    first = d["stories"][0]
+    assert first["languages"] == ["de", "en"] and first["outlet_count"] == 3 and "CoinCentral" in first["outlets"]
+    assert 2 <= len(first["points"]) <= 5
+    for s in d["stories"]:
+        assert s["date_range"][0] <= s["date_range"][1]
+        for p in s["points"]:
+            assert p["citations"] and re.search(r"\[\d+\]", p["text"])
+            assert_citations_verbatim(real_ws, p["citations"])
+    # a point backed by several outlets cites each of them
+    assert any(len({c["source"] for c in p["citations"]}) >= 2 for p in first["points"])
+    assert d["selection"]["by_published_date"] == 1 and d["selection"]["by_ingest_time"] == 4
+
+
+SYNTH_A = ("Acme Motors said on Monday that its new Falcon battery plant in Leipzig will employ 1,200 workers. "
+           "Chief executive Mara Lindqvist said the plant cells reach 24% efficiency. Production starts in March.\n")
+SYNTH_B = ("The Falcon plant of Acme Motors in Leipzig is set to open with 900 workers, Mara Lindqvist told reporters. "
+           "Lindqvist said the Falcon plant cells reach 24% efficiency. Analysts expect strong demand.\n")
+SYNTH_C = ("Rainfall in Lisbon broke a ninety-year record on Tuesday, the national weather service said. "
+           "Streets near the river flooded and two schools closed for the day. More rain is expected.\n")
+
+
+def synthetic_corpus(tmp_path) -> Path:
+    d = tmp_path / "synth"
+    d.mkdir()
+    (d / "a.txt").write_text(SYNTH_A, encoding="utf-8")
+    (d / "b.txt").write_text(SYNTH_B, encoding="utf-8")
+    (d / "c.txt").write_text(SYNTH_C, encoding="utf-8")
+    # a syndicated copy of a.txt with a different footer line
+    (d / "a-copy.txt").write_text(SYNTH_A + "Read more on partner sites.\nDistributed by Wire Service.\n", encoding="utf-8")
+    return d
+
+
+@pytest.mark.slow
+def test_disagreeing_figures_are_flagged_and_copies_collapse(tmp_path, real_ws):
+    ws = make_ws(real_ws.embedder)  # grouping needs real lede embeddings; a fresh store of its own
+    ingest(ws, [synthetic_corpus(tmp_path)])
+    d = digest_json(ws)
+    by_sources = {tuple(sorted(a["source"] for a in s["articles"])): s for s in d["stories"]}
+    assert set(by_sources) == {("a-copy.txt", "a.txt", "b.txt"), ("c.txt",)}
+    acme = by_sources[("a-copy.txt", "a.txt", "b.txt")]
+    assert any(a["duplicate_of"] for a in acme["articles"])
+    flagged = [dg for dg in acme["disagreements"] if dg["kind"] == "figure"]
+    assert flagged, acme["disagreements"]
+    quotes = " ".join(c["quote"] for dg in flagged for c in dg["claims"])
+    assert "1,200" in quotes and "900" in quotes
+    assert not any("24%" in c["quote"] and "1,200" not in c["quote"] and "900" not in c["quote"]
+                   for dg in flagged for c in dg["claims"])  # same figure in both: no disagreement
+    assert by_sources[("c.txt",)]["disagreements"] == []
+
+
+def test_second_digest_marks_what_is_new(tmp_path, fake_embedder):
+    ws = make_ws(fake_embedder)
+    corpus = synthetic_corpus(tmp_path)
+    (corpus / "c.txt").unlink()
+    ingest(ws, [corpus])
+    first = digest_json(ws, all_=False, since="24h")
+    assert first["previous_digest"] is None
+    second = digest_json(ws, all_=False, since="24h")
+    assert second["previous_digest"] == first["generated_at"]
+    assert not any(s["new"] or s["updated"] for s in second["stories"])
+    (corpus / "c.txt").write_text(SYNTH_C, encoding="utf-8")
+    ingest(ws, [corpus])
+    third = digest_json(ws, all_=False, since="24h")
+    new = [s for s in third["stories"] if s["new"]]
+    assert [a["source"] for s in new for a in s["articles"]] == ["c.txt"]
+
+
+def test_period_selection_uses_published_date_else_ingest_time(fake_ws):
+    d = digest_json(fake_ws, all_=False, on="2026-02-06")
+    assert [a["source"][:3] for s in d["stories"] for a in s["articles"]] == ["004"]
+    assert d["selection"] == d["selection"] | {"by_published_date": 1, "by_ingest_time": 0}
+    recent = digest_json(fake_ws, all_=False, since="24h")
+    assert sorted(a["source"][:3] for s in recent["stories"] for a in s["articles"]) == ["000", "001", "002", "003"]
+
+
+def test_summary_of_one_article_quotes_only_that_article(fake_ws):
+    s = summarize_article(fake_ws, "Data Center Plans", make_engine(fake_ws, EngineName.extractive))
+    assert 3 <= len(s.points) <= 6
+    for p in s.points:
+        assert all(c.source.startswith("003_") for c in p.citations)
+        assert_citations_verbatim(fake_ws, [c.to_dict() for c in p.citations])
+
+
+def test_topic_summary_cites_several_outlets(fake_ws):
+    s = summarize_topic(fake_ws, "What did David Sacks say about how far China is behind?",
+                        make_engine(fake_ws, EngineName.extractive))
+    sacks = [p for p in s.points if "Sacks" in p.text]
+    assert sacks and {c.source[:3] for c in sacks[0].citations} == {"000", "002"}
+
+
+def test_generated_summary_is_verified_or_replaced(fake_ws):
+    row = next(r for r in fake_ws.catalog.articles() if r.source.startswith("003_"))
+    chunks = fake_ws.catalog.chunks(row.article_id)
+    k = next(i for i, c in enumerate(chunks, 1) if "Li Qiang" in c.text)
+    good = (f"- Musk met Chinese Premier Li Qiang in Beijing [{k}].\n- Tesla considers a data center in China [1].\n"
+            f"- Tesla faces competition from BYD [{next(i for i, c in enumerate(chunks, 1) if 'BYD' in c.text)}].")
+    s = summarize_article(fake_ws, row.source, QueuedEngine.make(fake_ws, [good]))
+    assert s.fallback_reason is None and len(s.points) == 3 and "Li Qiang" in s.points[0].text
+    bad = "- Musk met Premier Li Qiang 17 times [1].\n- Tesla is great [1].\n- More [1]."
+    s = summarize_article(fake_ws, row.source, QueuedEngine.make(fake_ws, [bad]))
+    assert s.fallback_reason and "failed verification" in s.fallback_reason
+    assert not any("17 times" in p.text for p in s.points)
+
+
+@pytest.mark.slow
+def test_bad_arguments_give_one_line_errors(seeds_copy):
+    assert "empty" in one_line_error(rag("digest"), 3)
+    assert rag("ingest", str(seeds_copy)).returncode == 0
+    assert "no stored article matches 'zzz-none'" in one_line_error(rag("summarize", "zzz-none"), 2)
+    assert "matches 4 articles" in one_line_error(rag("summarize", "Tesla"), 2)
+    assert "either an ARTICLE" in one_line_error(rag("summarize"), 2)
+    assert "no articles on 2020-01-01" in one_line_error(rag("digest", "--date", "2020-01-01"), 2)
+    assert "not a date" in one_line_error(rag("digest", "--date", "yesterday"), 2)
+    assert "only one of" in one_line_error(rag("digest", "--all", "--since", "3d"), 2)
+    assert "--format 'pdf'" in one_line_error(rag("digest", "--format", "pdf"), 2)
+
+
+class _Anchors(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links, self.external = set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href", "").startswith("#"):
+            self.links.append(a["href"][1:])
+        for key in ("src", "href"):
+            if a.get(key, "").startswith(("http:", "https:", "//")):
+                self.external.append(a[key])
+
+
+def chromium(*args, timeout=60):
+    exe = shutil.which("chromium")
+    assert exe, "Debian chromium is required for this test (scripts/setup.sh installs it)"
+    return subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_html_digest_in_a_real_browser(real_ws, tmp_path):
+    from rag import render_digest
+
+    page = tmp_path / "digest.html"
+    page.write_text(render_digest.page(make_digest(real_ws, None, None, True, make_engine(real_ws, EngineName.extractive))),
+                    encoding="utf-8")
+    profile = tmp_path / "profile"
+    dom = chromium(f"--user-data-dir={profile}", "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-500:]
+    parsed = _Anchors()
+    parsed.feed(dom.stdout)
+    assert "Tesla Trains AI Models in China" in dom.stdout  # the page loaded and rendered
+    assert len(parsed.links) >= 8
+    assert set(parsed.links) <= parsed.ids, set(parsed.links) - parsed.ids  # every citation resolves
+    assert parsed.external == []  # self-contained
+    for name, size in (("phone", "390,844"), ("desktop", "1280,900")):
+        shot = tmp_path / f"{name}.png"
+        r = chromium(f"--user-data-dir={profile}-{name}", f"--window-size={size}", f"--screenshot={shot}",
+                     page.as_uri())
+        assert r.returncode == 0 and shot.exists() and shot.stat().st_size > 5000, r.stderr[-500:]
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_numbers_and_dates_read_the_same_in_both_languages():
+    from rag.crosslingual import numbers
+
+    assert numbers("Am 13. Januar sagte er") & numbers("On January 13, he said") == {"date:1-13", "num:13"}
+    assert "num:1200" in numbers("1,200 workers") and "num:1200" in numbers("1.200 Arbeiter")
+    assert "pct:24.5" in numbers("24,5 %") and "num:3" in numbers("drei bis sechs") and "num:6" in numbers("six")
