@@ -12,7 +12,8 @@ from rag.errors import UsageError
 
 QA_TYPES = {"single", "multi_source", "german_only", "german_question", "multi_fact", "number", "date",
             "unanswerable"}
-_KEYS = {"id", "type", "question", "all_of", "any_of", "sources", "refuse", "top_k"}
+TYPES = QA_TYPES | {"summary", "digest"}
+_KEYS = {"id", "type", "question", "all_of", "any_of", "sources", "refuse", "article", "topic", "stories", "story_of"}
 
 
 @dataclass
@@ -25,6 +26,10 @@ class Case:
     any_of: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     refuse: bool = False
+    article: str | None = None  # summary of one article
+    topic: str | None = None  # summary across articles
+    stories: list[list[str]] = field(default_factory=list)  # digest: groups that must form
+    story_of: str | None = None  # digest: the story holding this article must state the facts
 
     @property
     def facts(self) -> list[str]:
@@ -92,14 +97,20 @@ def _case(path: Path, i: int, raw, seen: set[str], corpus: Path) -> Case:
     unknown = set(raw) - _KEYS
     if unknown:
         raise _bad(path, where, f"unknown keys {sorted(unknown)}")
-    for key in ("id", "type", "question"):
+    for key in ("id", "type"):
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise _bad(path, where, f"'{key}' must be a non-empty string")
     if raw["id"] in seen:
         raise _bad(path, where, "duplicate id")
     seen.add(raw["id"])
-    if raw["type"] not in QA_TYPES:
-        raise _bad(path, where, f"type {raw['type']!r} is not one of {sorted(QA_TYPES)}")
+    if raw["type"] not in TYPES:
+        raise _bad(path, where, f"type {raw['type']!r} is not one of {sorted(TYPES)}")
+    if raw["type"] == "summary":
+        return _summary_case(path, where, raw, corpus)
+    if raw["type"] == "digest":
+        return _digest_case(path, where, raw, corpus)
+    if not isinstance(raw.get("question"), str) or not raw["question"].strip():
+        raise _bad(path, where, "'question' must be a non-empty string")
     lists = {}
     for key in ("all_of", "any_of", "sources"):
         value = raw.get(key, [])
@@ -120,6 +131,48 @@ def _case(path: Path, i: int, raw, seen: set[str], corpus: Path) -> Case:
             raise _bad(path, where, f"source {src!r} is not a file in {corpus}")
     return Case(raw["id"], raw["type"], str(path), raw["question"], lists["all_of"], lists["any_of"],
                 lists["sources"], refuse)
+
+
+def _facts_and_sources(path, where, raw, corpus) -> dict[str, list[str]]:
+    lists = {}
+    for key in ("all_of", "any_of", "sources"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and str(v).strip() for v in value):
+            raise _bad(path, where, f"'{key}' must be a list of non-empty strings")
+        lists[key] = [str(v) for v in value]
+    for src in lists["sources"]:
+        if not (corpus / src).is_file():
+            raise _bad(path, where, f"source {src!r} is not a file in {corpus}")
+    return lists
+
+
+def _summary_case(path, where, raw, corpus) -> Case:
+    if bool(raw.get("article")) == bool(raw.get("topic")):
+        raise _bad(path, where, "a summary case needs exactly one of 'article' or 'topic'")
+    lists = _facts_and_sources(path, where, raw, corpus)
+    if not (lists["all_of"] or lists["any_of"]) or not lists["sources"]:
+        raise _bad(path, where, "a summary case needs expected facts (all_of/any_of) and 'sources'")
+    subject = str(raw.get("article") or raw.get("topic"))
+    return Case(raw["id"], "summary", str(path), f"summary of {subject}", lists["all_of"], lists["any_of"],
+                lists["sources"], article=raw.get("article"), topic=raw.get("topic"))
+
+
+def _digest_case(path, where, raw, corpus) -> Case:
+    stories = raw.get("stories", [])
+    if not isinstance(stories, list) or not all(isinstance(g, list) and g for g in stories):
+        raise _bad(path, where, "'stories' must be a list of lists of file names")
+    for src in (x for g in stories for x in g):
+        if not (corpus / str(src)).is_file():
+            raise _bad(path, where, f"story member {src!r} is not a file in {corpus}")
+    lists = _facts_and_sources(path, where, raw, corpus)
+    story_of = raw.get("story_of")
+    if story_of is not None and not (corpus / str(story_of)).is_file():
+        raise _bad(path, where, f"story_of {story_of!r} is not a file in {corpus}")
+    if not stories and not (story_of and (lists["all_of"] or lists["any_of"])):
+        raise _bad(path, where, "a digest case needs 'stories', or 'story_of' with expected facts")
+    return Case(raw["id"], "digest", str(path), "digest of the corpus", lists["all_of"], lists["any_of"],
+                lists["sources"] or ([str(story_of)] if story_of else []),
+                stories=[[str(x) for x in g] for g in stories], story_of=story_of)
 
 
 def load(paths: list[Path]) -> list[CaseFile]:

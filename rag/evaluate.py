@@ -15,7 +15,8 @@ from pathlib import Path
 from rag.errors import UsageError
 from rag.evalcases import Case, contains, facts_found, load
 
-METRICS = ["fact_found", "cited_article", "quote_verbatim", "quote_has_fact", "refusal_correct", "retrieval_hit"]
+METRICS = ["fact_found", "cited_article", "quote_verbatim", "quote_has_fact", "refusal_correct", "retrieval_hit",
+           "stories_formed"]
 
 
 @dataclass
@@ -118,6 +119,57 @@ def score_case(case: Case, answer, passages, texts: dict[str, str], latency: flo
                       answer.fallback_reason)
 
 
+def _citation_metrics(ws, case: Case, text: str, citations, m: dict, why: list[str]) -> None:
+    m["fact_found"] = facts_found(case, text)
+    if not m["fact_found"]:
+        why.append("expected fact not in the points")
+    m["cited_article"] = any(c.source in case.sources for c in citations)
+    if not m["cited_article"]:
+        why.append(f"cites none of {', '.join(case.sources)}")
+    m["quote_verbatim"] = all(ws.catalog.article(c.article_id).text[c.start:c.end] == c.quote for c in citations)
+    if not m["quote_verbatim"]:
+        why.append("a quote is not verbatim")
+    m["quote_has_fact"] = facts_found(case, " ".join(c.quote for c in citations if c.source in case.sources))
+    if not m["quote_has_fact"]:
+        why.append("no quote from the right article states the fact")
+
+
+def score_summary(ws, case: Case, engine, started: float) -> CaseResult:
+    from rag.summarize import summarize_article, summarize_topic
+
+    s = summarize_article(ws, case.article, engine) if case.article else summarize_topic(ws, case.topic, engine)
+    m: dict[str, bool | None] = {k: None for k in METRICS}
+    why: list[str] = []
+    citations = [c for p in s.points for c in p.citations]
+    text = " ".join(p.text for p in s.points)
+    _citation_metrics(ws, case, text, citations, m, why)
+    return CaseResult(case, m, None, time.perf_counter() - started, text, [c.to_dict() for c in citations], why,
+                      s.fallback_reason)
+
+
+def score_digest(ws, case: Case, digest: dict, started: float) -> CaseResult:
+    m: dict[str, bool | None] = {k: None for k in METRICS}
+    why: list[str] = []
+    formed = [sorted(a["source"] for a in s["articles"]) for s in digest["stories"]]
+    if case.stories:
+        m["stories_formed"] = all(sorted(g) in formed for g in case.stories)
+        if not m["stories_formed"]:
+            why.append(f"stories formed: {formed}")
+    text, citations = "", []
+    if case.story_of:
+        story = next(s for s in digest["stories"] if case.story_of in {a["source"] for a in s["articles"]})
+        citations = [c for p in story["points"] for c in p.citations]
+        text = " ".join(p.text for p in story["points"])
+        _citation_metrics(ws, case, text, citations, m, why)
+    else:
+        citations = [c for s in digest["stories"] for p in s["points"] for c in p.citations]
+        m["quote_verbatim"] = all(ws.catalog.article(c.article_id).text[c.start:c.end] == c.quote for c in citations)
+        if not m["quote_verbatim"]:
+            why.append("a quote is not verbatim")
+        text = "; ".join(" + ".join(g) for g in formed)
+    return CaseResult(case, m, None, time.perf_counter() - started, text, [c.to_dict() for c in citations], why)
+
+
 def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, embedder=None,
         progress=None) -> Report:
     from rag.engines import make_engine
@@ -141,10 +193,21 @@ def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, e
                                  "so its metrics cannot be computed")
         cache = LLMCache(settings.home / "cache" / "llm") if use_cache else None
         engine = make_engine(ws, engine_name, cache)
+        digest = None
         for case in cf.cases:
             if progress:
                 progress(len(results), total, case.id)
             t = time.perf_counter()
+            if case.type == "summary":
+                results.append(score_summary(ws, case, engine, t))
+                continue
+            if case.type == "digest":
+                if digest is None:
+                    from rag.digest import make_digest
+
+                    digest = make_digest(ws, None, None, True, engine)
+                results.append(score_digest(ws, case, digest, t))
+                continue
             passages = retrieve(ws, case.question)
             answer = engine.answer(case.question, passages)
             latency = time.perf_counter() - t
@@ -157,7 +220,7 @@ def table(report: Report, min_pass: float) -> str:
     lines = []
     for r in report.results:
         status = "PASS" if r.passed else "FAIL"
-        rank = f"rank {r.rank}" if r.rank else ("-" if r.case.refuse else "miss")
+        rank = f"rank {r.rank}" if r.rank else ("miss" if r.metrics["retrieval_hit"] is False else "-")
         why = "" if r.passed else "  " + "; ".join(r.why)
         lines.append(f"{status}  {r.case.id:22.22} {r.case.type:15} {rank:7} {r.latency:5.2f}s{why}")
     lines.append("")

@@ -45,7 +45,7 @@ class Summary:
 
 
 def resolve_article(ws, ref: str):
-    """An article by id (or id prefix), file name, or a title fragment that fits one article."""
+    """An article by id (or id prefix), file name (or its unique start), or a title fragment."""
     rows = ws.catalog.articles()
     if not rows:
         from rag.errors import StoreEmptyError
@@ -55,6 +55,7 @@ def resolve_article(ws, ref: str):
     for test in (lambda r: r.article_id == needle,
                  lambda r: r.source.lower() == needle or r.source.lower().rsplit("/", 1)[-1] == needle,
                  lambda r: len(needle) >= 6 and r.article_id.startswith(needle),
+                 lambda r: len(needle) >= 3 and r.source.lower().startswith(needle),
                  lambda r: len(needle) >= 3 and needle in r.title.lower()):
         hits = [r for r in rows if test(r)]
         if len(hits) == 1:

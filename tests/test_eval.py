@@ -125,5 +125,30 @@ def test_shipped_cases_are_well_formed_and_cover_every_type():
     assert len(cases) >= 40
     kinds = {c.type for c in cases}
     assert {"single", "multi_source", "german_only", "german_question", "multi_fact", "number", "date",
-            "unanswerable"} <= kinds
+            "unanswerable", "summary", "digest"} <= kinds
     assert sum(c.refuse for c in cases) >= 5
+    assert sum(c.type in ("summary", "digest") for c in cases) >= 5
+
+
+@pytest.mark.parametrize("case,problem", [
+    ('{id: s, type: summary, all_of: [x], sources: [001_ae76c90e14592450.txt]}', "exactly one of 'article' or 'topic'"),
+    ('{id: s, type: summary, article: a, topic: b, all_of: [x], sources: [001_ae76c90e14592450.txt]}', "exactly one"),
+    ('{id: s, type: digest, stories: [[nope.txt]]}', "'nope.txt' is not a file"),
+    ('{id: s, type: digest}', "needs 'stories'"),
+])
+def test_malformed_summary_and_digest_cases(tmp_path, seeds_copy, case, problem):
+    f = write_cases(tmp_path, seeds_copy, f"corpus: corpus\ncases:\n  - {case}\n")
+    with pytest.raises(UsageError, match=problem):
+        load([f])
+
+
+def test_a_wrong_story_expectation_fails(tmp_path, seeds_copy):
+    wrong = """corpus: corpus
+cases:
+  - {id: stories, type: digest, stories: [[000_ab6a3cf24c55f0d7.txt, 001_ae76c90e14592450.txt]]}
+  - {id: sum, type: summary, article: 003_52f8bed2d65e222f.txt, all_of: [Xi Jinping], sources: [003_52f8bed2d65e222f.txt]}
+"""
+    report = _run(write_cases(tmp_path, seeds_copy, wrong))
+    assert [r.passed for r in report.results] == [False, False]
+    assert report.results[0].metrics["stories_formed"] is False
+    assert report.results[1].metrics["fact_found"] is False
