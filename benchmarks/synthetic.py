@@ -44,12 +44,16 @@ OUTLETS = ["Daily Ledger", "Market Wire", "Tech Courier", "Nordic Post", "Euro B
 
 
 def events(n: int, rng: random.Random) -> list[dict]:
+    """Events differ in who builds what where, as real ones do (each combination is used once
+    while there are combinations left)."""
+    combos = [(c, t, city) for c in COMPANIES for t in THINGS for city in CITIES]
+    rng.shuffle(combos)
     out = []
     for i in range(n):
-        thing, thing_de = rng.choice(THINGS)
+        company, (thing, thing_de), city = combos[i % len(combos)]
         day, day_de = rng.choice(DAYS)
         month, month_de = rng.choice(MONTHS)
-        out.append({"company": rng.choice(COMPANIES), "person": rng.choice(PEOPLE), "city": rng.choice(CITIES),
+        out.append({"company": company, "person": rng.choice(PEOPLE), "city": city,
                     "thing": thing, "thing_de": thing_de, "day": day, "day_de": day_de, "month": month,
                     "month_de": month_de, "workers": rng.randrange(100, 5000, 50), "cost": rng.randrange(20, 900, 10),
                     "pct": rng.randrange(3, 40), "pct2": rng.randrange(1, 12), "id": i})

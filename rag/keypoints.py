@@ -30,6 +30,7 @@ class Quote:
     terms: set[str] = field(default_factory=set)
     facts: set[str] = field(default_factory=set)
     position: int = 0
+    names: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -58,7 +59,7 @@ def sentences(row) -> list[Quote]:
         if not text.rstrip("“”\"'’»").endswith((".", "!")):
             continue
         out.append(Quote(row.article_id, row.source, row.title, row.outlet, row.language, start, s.end, text,
-                         canonical_terms(text, row.language), facts(text), i))
+                         canonical_terms(text, row.language), facts(text), i, names(text)))
     return out
 
 
@@ -67,7 +68,7 @@ def _same_fact(a: Quote, b: Quote, common: set[str] = frozenset()) -> bool:
     is not one the whole story mentions anyway (Tesla, China)."""
     if a.article_id == b.article_id:
         return False
-    shared_names = (names(a.text) & names(b.text)) - common
+    shared_names = (a.names & b.names) - common
     overlap = len(a.terms & b.terms) / max(1, min(len(a.terms), len(b.terms)))
     return bool(shared_names) and (overlap >= 0.3 or len(shared_names) >= 2 and overlap >= 0.2)
 
@@ -117,7 +118,7 @@ def common_names(quotes: list[Quote], share: float = 0.15) -> set[str]:
     """Names in a large share of the story's sentences (Tesla, China): they tie nothing to one fact.
     Sacks or Li Qiang, in a sentence or two per article, do."""
     unique = {q.text: q for q in quotes}.values()  # a syndicated copy repeats, it does not add
-    df = Counter(n for q in unique for n in names(q.text))
+    df = Counter(n for q in unique for n in q.names)
     return {n for n, c in df.items() if c > max(3, share * len(unique))}
 
 
@@ -130,9 +131,14 @@ def story_points(rows, k: int = 4, prefer_language: str = "en") -> list[KeyPoint
     spread = Counter()  # in how many of the story's articles each term occurs
     for art in {q.article_id for q in quotes}:
         spread.update(set().union(*(q.terms for q in quotes if q.article_id == art)))
+    by_name: dict[str, list[Quote]] = {}
+    for q in quotes:
+        for n in q.names - common:
+            by_name.setdefault(n, []).append(q)
     points = []
     for q in quotes:
-        support = [o for o in quotes if _same_fact(q, o, common)]
+        candidates = {id(o): o for n in q.names - common for o in by_name.get(n, ())}.values()
+        support = [o for o in candidates if _same_fact(q, o, common)]
         backed_by = len({o.article_id for o in support})
         centrality = sum(spread[t] / n_articles for t in q.terms) / (len(q.terms) ** 0.7 or 1)
         score = centrality * (1 + backed_by) * (1.0 + 0.3 / (1 + q.position)) + 0.3 * len(q.facts)
@@ -151,11 +157,17 @@ def disagreements(rows) -> list[dict]:
     quotes = [q for r in rows for q in sentences(r)]
     common = common_names(quotes)
     found, seen = [], set()
-    for i, a in enumerate(quotes):
+    order = {id(q): i for i, q in enumerate(quotes)}
+    by_name: dict[str, list[Quote]] = {}
+    for q in quotes:
+        for n in q.names - common:
+            by_name.setdefault(n, []).append(q)
+    for a in quotes:
         na = numbers(a.text)
         if not na:
             continue
-        for b in quotes[i + 1:]:
+        later = {id(o): o for n in a.names - common for o in by_name.get(n, ()) if order[id(o)] > order[id(a)]}
+        for b in sorted(later.values(), key=lambda o: order[id(o)]):
             if not _same_fact(a, b, common):
                 continue
             nb = numbers(b.text)
@@ -170,7 +182,7 @@ def disagreements(rows) -> list[dict]:
             if key in seen:
                 continue
             seen.add(key)
-            about = sorted((names(a.text) & names(b.text)) - common)
+            about = sorted((a.names & b.names) - common)
             found.append({"about": ", ".join(about), "kind": "date" if differing == ["date"] else "figure",
                           "claims": [a, b]})
     return found

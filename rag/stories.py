@@ -2,8 +2,8 @@
 
 Two signals, both from the content: the ledes (first two body sentences, German glossed into
 English) compared with MiniLM, and the share of distinctive names and numbers two articles have in
-common. Articles join a story when either is strong enough (single link). Near-identical texts
-(syndicated copies) are marked as such."""
+common. Clusters merge along their strongest link when the average link between them holds up
+too. Near-identical texts (syndicated copies) always join and are marked as such."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from rag.crosslingual import facts, gloss
 
 # Centred between the seeds' weakest same-story link (0.82) and strongest cross-story link (0.69).
 THRESHOLD = 0.76
+AVERAGE_LINK = 0.6  # and the mean over all cross pairs of two merging clusters
 FACT_WEIGHT = 0.5
 
 
@@ -123,8 +124,17 @@ def group(items: list[StoryArticle], threshold: float = THRESHOLD) -> list[Story
 
     import numpy as np
 
-    for a, b in zip(*np.nonzero(np.triu(sim >= threshold, k=1))):
-        parent[find(int(a))] = find(int(b))
+    # Strongest links first; two clusters merge only if their average link is also decent, so a
+    # chain of pairwise-similar articles cannot glue unrelated stories together.
+    members: dict[int, list[int]] = {k: [k] for k in range(len(items))}
+    rows_, cols = np.nonzero(np.triu(sim >= threshold, k=1))
+    for a, b in sorted(zip(rows_.tolist(), cols.tolist()), key=lambda e: -sim[e[0], e[1]]):
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        if float(sim[np.ix_(members[ra], members[rb])].mean()) >= AVERAGE_LINK:
+            parent[ra] = rb
+            members[rb] += members.pop(ra)
     first_of_key: dict[str, int] = {}
     for k, i in enumerate(items):
         key = dup_key(i.row.text)
