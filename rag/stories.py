@@ -12,12 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rag.chunking import _content_sentences
-from rag.crosslingual import facts, gloss
+from rag.crosslingual import facts, gloss, names
 
 # Centred between the seeds' weakest same-story link (0.82) and strongest cross-story link (0.69).
 THRESHOLD = 0.76
 AVERAGE_LINK = 0.6  # and the mean over all cross pairs of two merging clusters
 FACT_WEIGHT = 0.5
+CONFLICT_PENALTY = 0.7
 
 
 @dataclass
@@ -100,6 +101,15 @@ def similarity_matrix(items: list[StoryArticle]):
         overlap = w / min(mass[a], mass[b])
         sim[a, b] += FACT_WEIGHT * overlap
         sim[b, a] += FACT_WEIGHT * overlap
+    # Ledes that each name their own distinctive actors and places, sharing few, report different
+    # events however alike their wording ("Acme opens a plant in Turin" / "Kestrel opens a lab in Lisbon").
+    lede_names = [{f for f in names(i.lede) if weights.get(f, 0) > 0} for i in items]
+    for a in range(n):
+        for b in range(a + 1, n):
+            la, lb = lede_names[a], lede_names[b]
+            if len(la) >= 2 and len(lb) >= 2 and len(la & lb) / min(len(la), len(lb)) < 0.5:
+                sim[a, b] -= CONFLICT_PENALTY
+                sim[b, a] -= CONFLICT_PENALTY
     return sim
 
 
