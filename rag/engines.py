@@ -132,7 +132,9 @@ def extractive_answer(ws, question: str, passages: list[Passage], texts: dict[st
     vectors = ws.embedder.embed([question] + [s.text for s in sentences])
     q = vectors[0]
     sims = [sum(a * b for a, b in zip(q, v)) for v in vectors[1:]]
-    chosen = ev.select(question, ev.score(question, sentences, index.idf, sims))
+    unseen = index.idf("\x00never-a-term")
+    chosen = ev.select(question, ev.score(question, sentences, index.idf, sims),
+                       cover=lambda text: ev.coverage(question, text, index.idf, unseen))
     if not chosen:
         return [CANNOT_ANSWER]
     number = {p.chunk_id: i for i, p in enumerate(passages, 1)}

@@ -233,8 +233,37 @@ def score(question: str, evidence: list[Evidence], idf, similarities: list[float
     return sorted(evidence, key=lambda e: (-e.score, e.passage.source, e.start))
 
 
-def select(question: str, ranked: list[Evidence], min_coverage: float = 0.5, max_sentences: int = 3) -> list[Evidence]:
-    """The sentences that answer the question, best first; [] when none does."""
+def select(question: str, ranked: list[Evidence], min_coverage: float = 0.5, max_sentences: int = 3,
+           cover=None) -> list[Evidence]:
+    """The sentences that answer the question, best first; [] when none does. `cover(text)` gives
+    the coverage of any text; with it, a question about several names ("What did Sacks and Huang
+    say?") may be answered by two sentences that only together cover it."""
+    chosen = _select_single(question, ranked, min_coverage, max_sentences)
+    if chosen or cover is None:
+        return chosen
+    return _select_pair(question, ranked, min_coverage, cover)
+
+
+def _select_pair(question: str, ranked: list[Evidence], min_coverage: float, cover) -> list[Evidence]:
+    names = question_names(question)
+    if len(names) < 2 or not re.search(r"\b(and|und|sowie|as well as)\b", question, re.I):
+        return []  # only questions that join two subjects ask for two facts
+    for first in ranked[:10]:
+        if first.coverage < 0.3 or not _mentions_all(names, first.passage.text):
+            continue
+        have = set(terms(first.text))
+        missing = [n for n in names if not n & have]
+        for second in ranked[:20]:
+            if second is first or not missing or not any(n & set(terms(second.text)) for n in missing):
+                continue
+            both = f"{first.text} {second.text}"
+            if _mentions_all(names, both) and cover(both) >= min_coverage and answer_type_ok(question, both) \
+                    and numbers_ok(question, both):
+                return [first, second]
+    return []
+
+
+def _select_single(question: str, ranked: list[Evidence], min_coverage: float, max_sentences: int) -> list[Evidence]:
     chosen: list[Evidence] = []
     names = question_names(question)
     for ev in ranked:
@@ -242,9 +271,17 @@ def select(question: str, ranked: list[Evidence], min_coverage: float = 0.5, max
             continue
         if not numbers_ok(question, ev.text):
             continue
-        # the passage must be about the names asked for; extra sentences must name them themselves
-        if not _mentions_all(names, ev.text if chosen else ev.passage.text):
-            continue
+        # the passage must be about the names asked for; a further sentence must name them all
+        # itself, or name one the chosen sentences still lack ("What did Sacks and Huang say?")
+        if not chosen:
+            if not _mentions_all(names, ev.passage.text):
+                continue
+        else:
+            covered = set(terms(" ".join(c.text for c in chosen)))
+            mine = set(terms(ev.text))
+            missing = [n for n in names if not n & covered]
+            if not (_mentions_all(names, ev.text) or any(n & mine for n in missing)):
+                continue
         if chosen and ev.score < 0.8 * chosen[0].score:
             break
         mine = set(terms(ev.text))
