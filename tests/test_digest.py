@@ -206,3 +206,17 @@ def test_numbers_and_dates_read_the_same_in_both_languages():
     assert numbers("Am 13. Januar sagte er") & numbers("On January 13, he said") == {"date:1-13", "num:13"}
     assert "num:1200" in numbers("1,200 workers") and "num:1200" in numbers("1.200 Arbeiter")
     assert "pct:24.5" in numbers("24,5 %") and "num:3" in numbers("drei bis sechs") and "num:6" in numbers("six")
+
+
+def test_generated_digest_points_are_verified_per_story(fake_ws):
+    # one reply per story: the first story's reply cites a made-up figure, the second's is fine
+    stories_before = digest_json(fake_ws)["stories"]
+    assert len(stories_before) >= 1
+    replies = ["- Tesla trains AI in China with 9000 engineers [1].\n- More [1].",
+               "- Tesla trains AI in China [1].\n- Tesla is in China [2]."] * 5
+    d = to_json(make_digest(fake_ws, None, None, True, QueuedEngine.make(fake_ws, replies)))
+    for s in d["stories"]:
+        assert not any("9000" in p["text"] for p in s["points"])
+        for p in s["points"]:
+            assert_citations_verbatim(fake_ws, p["citations"])
+    assert any(s["fallback_reason"] and "failed verification" in s["fallback_reason"] for s in d["stories"])

@@ -152,3 +152,11 @@ cases:
     assert [r.passed for r in report.results] == [False, False]
     assert report.results[0].metrics["stories_formed"] is False
     assert report.results[1].metrics["fact_found"] is False
+
+
+def test_a_metric_that_cannot_be_computed_stops_the_run(tmp_path, seeds_copy):
+    (seeds_copy / "unreadable.txt").write_bytes(b"\x00\x01binary, skipped at ingest")
+    text = GOOD.replace("sources: [001_ae76c90e14592450.txt]", "sources: [unreadable.txt]")
+    f = write_cases(tmp_path, seeds_copy, text)
+    with pytest.raises(UsageError, match="case 'skynet': source 'unreadable.txt' was not ingested"):
+        _run(f)
