@@ -25,6 +25,28 @@ _BOILERPLATE = [
     re.compile(r"^\s*(read more|mehr lesen|weiterlesen|click here|hier klicken)\b.{0,80}$", re.I),
     re.compile(r"^\s*(all rights reserved|©|copyright)\b.{0,120}$", re.I),
 ]
+# Text addressed to a language model, not to readers (indirect prompt injection), and links or
+# images a model could be talked into repeating. Such lines are kept in the stored text but never
+# chunked, retrieved or quoted. Zero-width characters are removed before matching.
+_INJECTION = [
+    re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|all|your|earlier)\b.{0,30}"
+               r"\b(instructions?|rules|prompts?|directions)\b", re.I),
+    re.compile(r"\b(system prompt|developer message|you are (an?|the) (ai|assistant|language model|llm|chatbot))\b", re.I),
+    re.compile(r"\b(ai|llm|language model|assistant|chatbot)s?\b.{0,60}\b(must|should|shall|are instructed to|"
+               r"need to)\b.{0,40}\b(say|reply|respond|answer|output|write|include|print|append)\b", re.I),
+    re.compile(r"\b(respond|reply|answer|output)\b.{0,20}\bonly with\b", re.I),
+    re.compile(r"<!--|-->"),
+    re.compile(r"^\s*(\[\d+\]|passages?\s*:|question\s*:|answer\s*:|sources?\s*:|<\|?(system|assistant|user)\|?>)", re.I),
+    re.compile(r"!\[[^\]]*\]\([^)]*\)|\[[^\]]+\]\((https?:|www\.)[^)]*\)|\bhttps?://\S+|\bwww\.\S+\.\S+", re.I),
+]
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def suspicious(line: str) -> bool:
+    visible = _ZERO_WIDTH.sub("", line)
+    return any(p.search(visible) for p in _INJECTION)
+
+
 _POST_FOOTER = re.compile(r"^\s*The post (?P<title>.{3,300}?) appeared first on (?P<outlet>[^.\n]{2,100})\.?\s*$", re.I | re.M)
 _DATE_LINE = re.compile(
     r"^\s*(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*(?P<date>\d{4}-\d{2}-\d{2})\b", re.I
@@ -112,7 +134,7 @@ def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
         line = m.group()
         if not line.strip():
             continue
-        if len(line) < 300 and any(p.search(line) for p in _BOILERPLATE):
+        if len(line) < 300 and any(p.search(line) for p in _BOILERPLATE) or suspicious(line):
             ranges.append((m.start(), m.end()))
     return ranges
 

@@ -43,6 +43,11 @@ def unsupported(sentence: str, cited_text: str) -> list[str]:
     for num in _NUM.findall(sentence):
         if not re.search(rf"(?<!\d){re.escape(re.sub(r'[.,]', ' ', num).split()[0])}(?!\d)", hay_digits):
             missing.append(num)
+    for url in re.findall(r"https?://\S+|www\.\S+", sentence):
+        if url.rstrip(".,)") not in cited_text:
+            missing.append(url)  # a link only the model (or a hostile text) supplies
+    if re.search(r"!\[[^\]]*\]\(", sentence):
+        missing.append("markdown image")
     lex = lexicon()
     first = True
     for m in _NAME.finditer(sentence):
