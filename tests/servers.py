@@ -96,6 +96,27 @@ class FakeOpenAI:
                     self._send(500, {"error": {"message": "no more scripted replies"}})
                     return
                 kind, payload = fake.replies.pop(0) if len(fake.replies) > 1 else fake.replies[0]
+                if kind == "stall":  # hold the request without answering (bounded, so it ends by itself)
+                    time.sleep(payload)
+                    self._send(500, {"error": {"message": "stalled"}})
+                    return
+                if isinstance(kind, int) and isinstance(payload, tuple):  # (status, (body, headers))
+                    body, headers = payload
+                    data = json.dumps(body).encode()
+                    self.send_response(kind)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                if kind == "garbage":
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(payload.encode())
+                    return
                 if kind == "stream":
                     self.send_response(200)
                     self.send_header("content-type", "text/event-stream")
