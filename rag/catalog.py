@@ -13,7 +13,11 @@ from pathlib import Path
 
 from rag.errors import StoreMismatchError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# v1 -> v2: identical text under a second path is recorded as an alias of the stored article.
+_MIGRATIONS = {
+    1: "CREATE TABLE IF NOT EXISTS aliases (path TEXT PRIMARY KEY, article_id TEXT NOT NULL, source TEXT NOT NULL);",
+}
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -26,6 +30,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY, old_id TEXT, since REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS aliases (path TEXT PRIMARY KEY, article_id TEXT NOT NULL, source TEXT NOT NULL);
 """
 
 
@@ -59,16 +64,25 @@ class Catalog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA journal_mode=WAL")
-        version = self._user_version()
+        try:
+            version = self._user_version()  # read first: a foreign file must not be written to
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise StoreMismatchError(f"{self.path} is not a rag catalog ({exc}); move it away or use another "
+                                     "RAG_HOME. Nothing was changed.") from None
         if version > SCHEMA_VERSION:
+            self.db.close()
             raise StoreMismatchError(
                 f"the catalog {self.path} was written by a newer rag (schema {version}, this one reads "
                 f"{SCHEMA_VERSION}); upgrade rag or use another RAG_HOME. Nothing was changed."
             )
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA journal_mode=WAL")
         if version == 0:
             self.db.executescript(f"BEGIN; {_DDL} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+        while 0 < version < SCHEMA_VERSION:  # an older rag's store: upgrade in place, one step at a time
+            self.db.executescript(f"BEGIN; {_MIGRATIONS[version]} PRAGMA user_version={version + 1}; COMMIT;")
+            version += 1
 
     def _user_version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -119,6 +133,25 @@ class Catalog:
         )
         return {r[0]: ChunkRow(*r) for r in rows}
 
+    def add_alias(self, path: str, article_id: str, source: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?)", (path, article_id, source))
+
+    def aliases(self, article_id: str | None = None) -> list[tuple[str, str, str]]:
+        if article_id:
+            return list(self.db.execute("SELECT path, article_id, source FROM aliases WHERE article_id=?", (article_id,)))
+        return list(self.db.execute("SELECT path, article_id, source FROM aliases"))
+
+    def remove_alias(self, path: str) -> None:
+        self.db.execute("DELETE FROM aliases WHERE path=?", (path,))
+
+    def move_article(self, article_id: str, path: str, source: str) -> None:
+        """The stored file is gone but an identical copy lives on: the article follows the copy."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("UPDATE articles SET path=?, source=? WHERE article_id=?", (path, source, article_id))
+        self.db.execute("DELETE FROM aliases WHERE path=?", (path,))
+        self._bump(self.db)
+        self.db.execute("COMMIT")
+
     def counts(self) -> tuple[int, int]:
         a = self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         c = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
@@ -142,6 +175,7 @@ class Catalog:
             for aid in {old_article_id, article.article_id} - {None}:
                 db.execute("DELETE FROM articles WHERE article_id=?", (aid,))
             db.execute("DELETE FROM articles WHERE path=?", (str(article.path),))
+            db.execute("DELETE FROM aliases WHERE path=?", (str(article.path),))
             db.execute(
                 f"INSERT INTO articles({_ACOLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (article.article_id, str(article.path), article.source, article.title, article.outlet,

@@ -101,18 +101,20 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
             except UsageError as exc:
                 report.skipped.append((cand.source, str(exc).split(": ", 1)[-1]))
                 continue
-            if article.article_id in seen_ids:
-                report.skipped.append((cand.source, f"same text as {seen_ids[article.article_id]}"))
-                continue
-            seen_ids[article.article_id] = cand.source
             old = cat.article_by_path(str(cand.path))
-            twin = cat.article(article.article_id)
             if old and old.article_id == article.article_id:
+                seen_ids.setdefault(article.article_id, cand.source)
                 report.unchanged.append(cand.source)
                 continue
-            if twin and twin.path != str(cand.path) and Path(twin.path).exists():
-                report.skipped.append((cand.source, f"same text as {twin.source} (already stored)"))
+            twin = cat.article(article.article_id)
+            if article.article_id in seen_ids or (twin and twin.path != str(cand.path) and Path(twin.path).exists()):
+                # identical text under another path: stored once, this path kept as an alias so the
+                # article survives if the stored file is deleted
+                first = seen_ids.get(article.article_id) or twin.source
+                cat.add_alias(str(cand.path), article.article_id, cand.source)
+                report.skipped.append((cand.source, f"same text as {first} (stored once, kept as an alias)"))
                 continue
+            seen_ids[article.article_id] = cand.source
             n = _store_article(ws, article, old.article_id if old else twin.article_id if twin else None)
             report.embedded_chunks += n
             (report.updated if old else report.added).append(cand.source)
@@ -165,12 +167,21 @@ def _clean_pending(ws) -> None:
 
 
 def _prune(ws, roots: list[Path], present: set[Path]) -> list[str]:
+    cat = ws.catalog
+    under = lambda p: any(p == r or p.is_relative_to(r) for r in roots)
+    for path, _, _ in cat.aliases():
+        if under(Path(path)) and not Path(path).exists():
+            cat.remove_alias(path)
     removed = []
-    for row in ws.catalog.articles():
+    for row in cat.articles():
         p = Path(row.path)
-        under_root = any(p == r or p.is_relative_to(r) for r in roots)
-        if under_root and p not in present and not p.exists():
+        if under(p) and p not in present and not p.exists():
+            survivor = next((a for a in cat.aliases(row.article_id) if Path(a[0]).exists()), None)
+            if survivor:
+                cat.move_article(row.article_id, survivor[0], survivor[2])
+                ws.store.set_source(row.article_id, survivor[2])
+                continue
             ws.store.delete_article(row.article_id)
-            ws.catalog.remove_article(row.article_id)
+            cat.remove_article(row.article_id)
             removed.append(row.source)
     return removed

@@ -60,6 +60,11 @@ class VectorStore:
                             "source": article.source, "language": article.language} for c in part],
             )
 
+    def set_source(self, article_id: str, source: str) -> None:
+        got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
+        if got["ids"]:
+            self.collection.update(ids=got["ids"], metadatas=[{**m, "source": source} for m in got["metadatas"]])
+
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
 
