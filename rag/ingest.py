@@ -59,9 +59,10 @@ def discover(paths: list[Path], report: IngestReport) -> list[Candidate]:
             resolved = f.resolve()
             if f.is_symlink() and not resolved.is_relative_to(root):
                 report.skipped.append((rel, "symlink to a file outside the ingested folder"))
+            elif f.name.startswith("."):
+                report.skipped.append((rel, "hidden or system file"))
             elif f.suffix.lower() not in SUFFIXES:
-                if not f.name.startswith("."):
-                    report.skipped.append((rel, f"not an article file ({f.suffix or 'no extension'})"))
+                report.skipped.append((rel, f"not an article file ({f.suffix or 'no extension'})"))
             else:
                 found.append(Candidate(resolved, rel, root))
     return found
@@ -135,22 +136,32 @@ def _store_article(ws, article: Article, old_id: str | None) -> int:
     chunks = chunk_article(article, s.max_tokens, s.overlap_tokens, s.encoding)
     if not chunks:
         raise UsageError(f"{article.source}: no article text left after removing boilerplate")
-    try:
-        vectors = ws.embedder.embed([c.text for c in chunks])
-    except RagError:
-        raise
-    except Exception as exc:
-        raise RagError(f"{article.source}: embedding failed ({type(exc).__name__}: {exc}); "
-                       "nothing was stored for it, run ingest again") from None
-    ws.record_embedding(ws.embedder.name, len(vectors[0]))
-    cat, store = ws.catalog, ws.store
-    cat.mark_pending(article.article_id, old_id)
-    if old_id:
-        store.delete_article(old_id)
-    store.delete_article(article.article_id)
-    store.upsert(chunks, vectors, article)
+    cat = ws.catalog
+    cat.mark_pending(article.article_id, old_id)  # a death from here on is cleaned up by the next run
+    first = True
+    # batches keep memory flat however long the article: vectors are written as they are made
+    for i in range(0, len(chunks), BATCH):
+        batch = chunks[i:i + BATCH]
+        try:
+            vectors = ws.embedder.embed([c.text for c in batch])
+        except RagError:
+            raise
+        except Exception as exc:
+            raise RagError(f"{article.source}: embedding failed ({type(exc).__name__}: {exc}); "
+                           "nothing was stored for it, run ingest again") from None
+        ws.record_embedding(ws.embedder.name, len(vectors[0]))
+        store = ws.store
+        if first:
+            if old_id:
+                store.delete_article(old_id)
+            store.delete_article(article.article_id)
+            first = False
+        store.upsert(batch, vectors, article)
     cat.replace_article(article, chunks, old_id)
     return len(chunks)
+
+
+BATCH = 512
 
 
 def _clean_pending(ws) -> None:

@@ -11,6 +11,22 @@ from rag.errors import StoreMismatchError
 COLLECTION = "articles"
 
 
+def clean_metadata(meta: dict) -> dict:
+    """Chroma takes str, int, float and bool values only: None is left out, lists and dicts are
+    stored as JSON text."""
+    import json
+
+    out = {}
+    for k, v in meta.items():
+        if v is None:
+            continue
+        if isinstance(v, (str, int, float, bool)):
+            out[str(k)] = v
+        else:
+            out[str(k)] = json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
+    return out
+
+
 class VectorStore:
     def __init__(self, path: Path, embedding_model: str):
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -56,8 +72,10 @@ class VectorStore:
                 ids=[c.chunk_id for c in part],
                 embeddings=embeddings[i:i + limit],
                 documents=[c.text for c in part],
-                metadatas=[{"article_id": c.article_id, "position": c.position, "start": c.start, "end": c.end,
-                            "source": article.source, "language": article.language} for c in part],
+                metadatas=[clean_metadata({"article_id": c.article_id, "position": c.position, "start": c.start,
+                                           "end": c.end, "source": article.source, "language": article.language,
+                                           "outlet": article.outlet, "published": article.published})
+                           for c in part],
             )
 
     def set_source(self, article_id: str, source: str) -> None:
