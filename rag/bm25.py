@@ -102,9 +102,23 @@ class BM25:
         return [(self.ids[i], s) for i, s in best]
 
 
+_MEMORY: dict[str, tuple[int, BM25]] = {}
+
+
 def load_index(catalog, cache_dir: Path) -> BM25:
-    """The index is derived from the catalog; cached on disk per catalog generation."""
-    path = cache_dir / f"bm25-{catalog.generation}.pkl"
+    """The index is derived from the catalog; cached per catalog generation, in memory (for the
+    warm `serve`/`chat` path) and on disk (for cold processes)."""
+    generation = catalog.generation
+    hit = _MEMORY.get(str(cache_dir))
+    if hit and hit[0] == generation:
+        return hit[1]
+    index = _load_or_build(catalog, cache_dir, generation)
+    _MEMORY[str(cache_dir)] = (generation, index)
+    return index
+
+
+def _load_or_build(catalog, cache_dir: Path, generation: int) -> BM25:
+    path = cache_dir / f"bm25-{generation}.pkl"
     if path.exists():
         try:
             with path.open("rb") as fh:

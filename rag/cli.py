@@ -239,6 +239,63 @@ def digest(
     typer.echo(f"wrote {output} ({len(result['stories'])} stories)", err=True)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 8765,
+):
+    """HTTP API with models kept loaded: POST /ask, GET /digest, GET /health (JSON)."""
+    from rag.serve import serve as run
+
+    ws = _workspace()
+
+    def ready(address) -> None:
+        typer.echo(f"rag serve: listening on http://{address[0]}:{address[1]} "
+                   "(POST /ask, GET /digest, GET /health; Ctrl-C stops)", err=True)
+
+    try:
+        run(ws, host, port, ready)
+    except OSError as exc:
+        from rag.errors import UsageError
+
+        raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port") from None
+
+
+@app.command()
+def chat(
+    engine: Annotated[Optional[str], typer.Option(help="openai | local | extractive (default as for ask).")] = None,
+):
+    """Ask question after question with models kept loaded. Empty line or /quit ends."""
+    from rag.engines import make_engine, parse_engine
+    from rag.retrieve import retrieve
+    from rag.serve import App
+
+    ws = _workspace()
+    app_ = App(ws)
+    app_.warm_up()
+    eng = app_.engine(parse_engine(engine, ws.settings))
+    interactive = sys.stdin.isatty()
+    if interactive:
+        typer.echo(f"rag chat ({eng.name.value}); /quit to leave", err=True)
+    while True:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            break
+        question = line.strip()
+        if not question or question in ("/quit", "/exit"):
+            break
+        try:
+            import time as _t
+
+            t = _t.perf_counter()
+            answer = eng.answer(question, retrieve(ws, question))
+            answer.timings["total"] = _t.perf_counter() - t
+            typer.echo(_render().answer_text(answer) + "\n")
+        except RagError as exc:  # one bad question does not end the session
+            typer.echo(f"error: {_redact(str(exc))}", err=True)
+
+
 @app.command("eval")
 def eval_cmd(
     cases: Annotated[Optional[list[Path]], typer.Option("--cases", help="Case files or folders (default: evals/).")] = None,

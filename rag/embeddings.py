@@ -76,9 +76,11 @@ class MiniLMEmbedder:
     dim = 384
     max_length = 256
 
-    def __init__(self, cache_dir: Path, batch_size: int = 32):
+    def __init__(self, cache_dir: Path, batch_size: int = 32, cache_size: int = 10_000):
         self.cache_dir = Path(cache_dir)
         self.batch_size = batch_size
+        self.cache_size = cache_size
+        self._cache: dict = {}
         self._session = None
         self._tokenizer = None
 
@@ -114,16 +116,33 @@ class MiniLMEmbedder:
         import numpy as np
 
         self._load()
-        out: list[list[float]] = []
-        for i in range(0, len(texts), self.batch_size):
-            enc = self._tokenizer.encode_batch(list(texts[i:i + self.batch_size]))
-            feed = {
-                "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
-            }
-            out.extend(self._session.run(None, feed)[0].tolist())
-        return out
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo:
+            # similar lengths share a batch, so short sentences are not padded to long ones
+            enc = self._tokenizer.encode_batch(todo)
+            order = sorted(range(len(todo)), key=lambda k: len(enc[k].ids))
+            vectors: dict[str, np.ndarray] = {}
+            for i in range(0, len(order), self.batch_size):
+                batch = [todo[k] for k in order[i:i + self.batch_size]]
+                enc_b = self._tokenizer.encode_batch(batch)
+                feed = {
+                    "input_ids": np.array([e.ids for e in enc_b], dtype=np.int64),
+                    "attention_mask": np.array([e.attention_mask for e in enc_b], dtype=np.int64),
+                    "token_type_ids": np.array([e.type_ids for e in enc_b], dtype=np.int64),
+                }
+                for text, vec in zip(batch, self._session.run(None, feed)[0]):
+                    vectors[text] = vec.astype(np.float32)
+            self._remember(vectors)
+        else:
+            vectors = {}
+        return [(vectors[t] if t in vectors else self._cache[t]).tolist() for t in texts]
+
+    def _remember(self, vectors) -> None:
+        """A bounded memory of recent vectors (float32, ~1.5 kB each): the warm serve/chat path
+        embeds a repeated question or evidence sentence only once."""
+        self._cache.update(vectors)
+        while len(self._cache) > self.cache_size:
+            self._cache.pop(next(iter(self._cache)))
 
 
 class OpenAIEmbedder:
