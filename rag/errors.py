@@ -51,3 +51,9 @@ class StoreBusyError(RagError):
     """Another process holds the store's write lock."""
 
     exit_code = 9
+
+
+class StoreServiceError(RagError):
+    """The Chroma server (RAG_CHROMA_URL) cannot be reached or failed."""
+
+    exit_code = 10

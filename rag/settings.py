@@ -77,6 +77,10 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=_default_home, description="All state: store, catalog, model cache.")
     models_dir: Path | None = Field(None, description="Model cache (ONNX export, GGUF); default HOME/models.")
+    chroma_url: str | None = Field(
+        None, description="A Chroma server (e.g. http://127.0.0.1:8000) instead of the local store in HOME/chroma."
+    )
+    chroma_collection: str = Field("articles", description="Collection name; distinct stores on one server need distinct names.")
     engine: EngineName | None = Field(
         None, description="Answer engine; default openai when configured, else the best offline engine."
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rag.errors import StoreMismatchError
+from rag.errors import StoreMismatchError, StoreServiceError
 
 COLLECTION = "articles"
 
@@ -28,20 +28,38 @@ def clean_metadata(meta: dict) -> dict:
 
 
 class VectorStore:
-    def __init__(self, path: Path, embedding_model: str):
+    """A persistent Chroma collection on disk, or on a Chroma server when `url` is given."""
+
+    def __init__(self, path: Path, embedding_model: str, url: str | None = None, collection: str = COLLECTION):
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        self.path = Path(path)
-        self.client = chromadb.PersistentClient(
-            path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
-        self.collection = self.client.get_or_create_collection(
-            COLLECTION,
-            embedding_function=None,
-            metadata={"embedding_model": embedding_model, "hnsw:space": "cosine"},
-        )
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        self.path = Path(path) if not url else url
+        try:
+            if url:
+                from urllib.parse import urlparse
+
+                u = urlparse(url if "://" in url else f"http://{url}")
+                if not u.hostname:
+                    raise StoreServiceError(f"RAG_CHROMA_URL {url!r} is not a URL like http://127.0.0.1:8000")
+                self.client = chromadb.HttpClient(host=u.hostname, port=u.port or (443 if u.scheme == "https" else 8000),
+                                                  ssl=u.scheme == "https", settings=settings)
+            else:
+                self.client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+            self.collection = self.client.get_or_create_collection(
+                collection,
+                embedding_function=None,
+                metadata={"embedding_model": embedding_model, "hnsw:space": "cosine"},
+            )
+        except StoreServiceError:
+            raise
+        except Exception as exc:
+            if not url:
+                raise
+            raise StoreServiceError(f"cannot use the Chroma server at {url} ({type(exc).__name__}); start it with "
+                                    "`chroma run --path DIR --port N` or unset RAG_CHROMA_URL") from None
         stored = (self.collection.metadata or {}).get("embedding_model")
         if stored and stored != embedding_model:
             raise StoreMismatchError(

@@ -32,7 +32,8 @@ class Workspace:
     def store(self):
         from rag.store import VectorStore
 
-        return VectorStore(self.home / "chroma", self.embedder.name)
+        s = self.settings
+        return VectorStore(self.home / "chroma", self.embedder.name, url=s.chroma_url, collection=s.chroma_collection)
 
     def check_embedding_model(self, name: str) -> None:
         stored = self.catalog.get_meta("embedding_model")

@@ -129,3 +129,24 @@ class QueuedEngine:
                     yield text[i:i + 7]
 
         return _Queued(ws, cache)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    from servers import ChromaServer
+
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["local", "server"])
+def store_backend(request, monkeypatch):
+    """Runs a test against the local Chroma store and against a real Chroma server."""
+    if request.param == "server":
+        import uuid
+
+        server = request.getfixturevalue("chroma_server")
+        monkeypatch.setenv("RAG_CHROMA_URL", server.url)
+        monkeypatch.setenv("RAG_CHROMA_COLLECTION", f"t-{uuid.uuid4().hex[:12]}")
+    return request.param

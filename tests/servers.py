@@ -149,3 +149,33 @@ class FakeOpenAI:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class ChromaServer:
+    """chromadb's own `chroma run`, on 127.0.0.1, with its data in a temporary folder."""
+
+    def __init__(self, path):
+        import os
+        import shutil
+
+        self.port = free_port()
+        exe = shutil.which("chroma", path=os.path.dirname(sys.executable)) or "chroma"
+        self.proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
+                                     env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_http(f"{self.url}/api/v2/heartbeat", 60, self.proc)
+        except Exception:
+            self.stop()
+            raise
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()

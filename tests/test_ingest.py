@@ -5,6 +5,9 @@ from rag.ingest import ingest
 
 from conftest import FakeEmbedder, make_ws
 
+# every store test here runs on the local Chroma store and on a Chroma server (`chroma run`)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 def chroma_ids(ws):
     return set(ws.store.collection.get(include=[])["ids"])
@@ -14,7 +17,8 @@ def catalog_chunk_ids(ws):
     return {c.chunk_id for c in ws.catalog.chunks()}
 
 
-def test_first_ingest_stores_every_article_and_chunk(fake_ws):
+def test_first_ingest_stores_every_article_and_chunk(fake_ws, store_backend):
+    assert isinstance(fake_ws.store.path, str) == (store_backend == "server")  # a URL, not a folder
     articles, chunks = fake_ws.catalog.counts()
     assert articles == 5 and chunks > 10
     assert chroma_ids(fake_ws) == catalog_chunk_ids(fake_ws)
