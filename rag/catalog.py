@@ -168,29 +168,37 @@ class Catalog:
         self.db.execute("DELETE FROM pending WHERE article_id=?", (article_id,))
 
     def replace_article(self, article, chunks, old_article_id: str | None) -> None:
-        """One transaction: the old version (if any) out, the new one in, pending cleared."""
+        self.replace_articles([(article, chunks, old_article_id)])
+
+    def replace_articles(self, items) -> None:
+        """One transaction: for each (article, chunks, old id) the old version (if any) out, the
+        new one in, its pending mark cleared."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            for aid in {old_article_id, article.article_id} - {None}:
-                db.execute("DELETE FROM articles WHERE article_id=?", (aid,))
-            db.execute("DELETE FROM articles WHERE path=?", (str(article.path),))
-            db.execute("DELETE FROM aliases WHERE path=?", (str(article.path),))
-            db.execute(
-                f"INSERT INTO articles({_ACOLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (article.article_id, str(article.path), article.source, article.title, article.outlet,
-                 article.published, article.language, article.chars, article.text, time.time(), len(chunks)),
-            )
-            db.executemany(
-                'INSERT INTO chunks(chunk_id, article_id, position, start, "end", text) VALUES (?,?,?,?,?,?)',
-                [(c.chunk_id, c.article_id, c.position, c.start, c.end, c.text) for c in chunks],
-            )
-            db.execute("DELETE FROM pending WHERE article_id=?", (article.article_id,))
+            for article, chunks, old_article_id in items:
+                self._replace(db, article, chunks, old_article_id)
             self._bump(db)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def _replace(self, db, article, chunks, old_article_id: str | None) -> None:
+        for aid in {old_article_id, article.article_id} - {None}:
+            db.execute("DELETE FROM articles WHERE article_id=?", (aid,))
+        db.execute("DELETE FROM articles WHERE path=?", (str(article.path),))
+        db.execute("DELETE FROM aliases WHERE path=?", (str(article.path),))
+        db.execute(
+            f"INSERT INTO articles({_ACOLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (article.article_id, str(article.path), article.source, article.title, article.outlet,
+             article.published, article.language, article.chars, article.text, time.time(), len(chunks)),
+        )
+        db.executemany(
+            'INSERT INTO chunks(chunk_id, article_id, position, start, "end", text) VALUES (?,?,?,?,?,?)',
+            [(c.chunk_id, c.article_id, c.position, c.start, c.end, c.text) for c in chunks],
+        )
+        db.execute("DELETE FROM pending WHERE article_id=?", (article.article_id,))
 
     def remove_article(self, article_id: str) -> None:
         self.db.execute("BEGIN IMMEDIATE")

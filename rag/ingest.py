@@ -91,6 +91,7 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
         embedder = ws.embedder
         _clean_pending(ws)
         seen_ids: dict[str, str] = {}
+        group = _Group(ws, report)
         for i, cand in enumerate(candidates):
             if progress:
                 progress(i, len(candidates), cand.source)
@@ -115,10 +116,20 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
                 cat.add_alias(str(cand.path), article.article_id, cand.source)
                 report.skipped.append((cand.source, f"same text as {first} (stored once, kept as an alias)"))
                 continue
+            s = ws.settings.chunking
+            chunks = chunk_article(article, s.max_tokens, s.overlap_tokens, s.encoding)
+            if not chunks:
+                report.skipped.append((cand.source, "no article text left after removing boilerplate"))
+                continue
             seen_ids[article.article_id] = cand.source
-            n = _store_article(ws, article, old.article_id if old else twin.article_id if twin else None)
-            report.embedded_chunks += n
-            (report.updated if old else report.added).append(cand.source)
+            old_id = old.article_id if old else twin.article_id if twin else None
+            if len(chunks) >= BATCH:  # a long article is written in batches of its own
+                group.flush()
+                report.embedded_chunks += _store_article(ws, article, chunks, old_id)
+                (report.updated if old else report.added).append(cand.source)
+                continue
+            group.add(cand.source, article, chunks, old_id, updated=bool(old))
+        group.flush()
         if progress:
             progress(len(candidates), len(candidates), "")
         if prune:
@@ -131,36 +142,74 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
     return report
 
 
-def _store_article(ws, article: Article, old_id: str | None) -> int:
-    s = ws.settings.chunking
-    chunks = chunk_article(article, s.max_tokens, s.overlap_tokens, s.encoding)
-    if not chunks:
-        raise UsageError(f"{article.source}: no article text left after removing boilerplate")
+class _Group:
+    """Short articles are embedded together (the model is fastest on full batches) and written
+    together: all pending marks first, then one upsert, then one catalog transaction."""
+
+    def __init__(self, ws, report: IngestReport):
+        self.ws, self.report = ws, report
+        self.items: list[tuple[str, Article, list, str | None, bool]] = []
+        self.size = 0
+
+    def add(self, source, article, chunks, old_id, updated: bool) -> None:
+        self.items.append((source, article, chunks, old_id, updated))
+        self.size += len(chunks)
+        if self.size >= min(GROUP, self.ws.settings.ingest.group_chunks):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.items:
+            return
+        ws, items = self.ws, self.items
+        self.items, self.size = [], 0
+        chunks = [c for _, _, cs, _, _ in items for c in cs]
+        vectors = _embed(ws, [c.text for c in chunks], items[0][0] if len(items) == 1 else
+                         f"{items[0][0]} (and {len(items) - 1} more)")
+        cat, store = ws.catalog, ws.store
+        for _, article, _, old_id, _ in items:
+            cat.mark_pending(article.article_id, old_id)  # a death from here on is cleaned up next run
+        for _, article, _, old_id, _ in items:
+            if old_id:
+                store.delete_article(old_id)
+        store.upsert(chunks, vectors, {a.article_id: a for _, a, _, _, _ in items})
+        cat.replace_articles([(a, cs, old_id) for _, a, cs, old_id, _ in items])
+        for source, _, cs, _, updated in items:
+            self.report.embedded_chunks += len(cs)
+            (self.report.updated if updated else self.report.added).append(source)
+
+
+def _embed(ws, texts: list[str], what: str) -> list[list[float]]:
+    try:
+        vectors = ws.embedder.embed(texts)
+    except RagError:
+        raise
+    except Exception as exc:
+        raise RagError(f"{what}: embedding failed ({type(exc).__name__}: {exc}); "
+                       "nothing was stored for it, run ingest again") from None
+    ws.record_embedding(ws.embedder.name, len(vectors[0]))
+    return vectors
+
+
+def _store_article(ws, article: Article, chunks: list, old_id: str | None) -> int:
     cat = ws.catalog
     cat.mark_pending(article.article_id, old_id)  # a death from here on is cleaned up by the next run
     first = True
     # batches keep memory flat however long the article: vectors are written as they are made
     for i in range(0, len(chunks), BATCH):
         batch = chunks[i:i + BATCH]
-        try:
-            vectors = ws.embedder.embed([c.text for c in batch])
-        except RagError:
-            raise
-        except Exception as exc:
-            raise RagError(f"{article.source}: embedding failed ({type(exc).__name__}: {exc}); "
-                           "nothing was stored for it, run ingest again") from None
-        ws.record_embedding(ws.embedder.name, len(vectors[0]))
+        vectors = _embed(ws, [c.text for c in batch], article.source)
         store = ws.store
         if first:
             if old_id:
                 store.delete_article(old_id)
             store.delete_article(article.article_id)
             first = False
-        store.upsert(batch, vectors, article)
+        store.upsert(batch, vectors, {article.article_id: article})
     cat.replace_article(article, chunks, old_id)
     return len(chunks)
 
 
+GROUP = 256  # chunks embedded and written together
 BATCH = 512
 
 

@@ -70,6 +70,7 @@ class GenerationSettings(BaseModel):
 
 class IngestSettings(BaseModel):
     max_file_bytes: int = Field(20_000_000, ge=1, description="Larger files are skipped with a reason.")
+    group_chunks: int = Field(256, ge=1, description="Chunks of short articles embedded and written together.")
 
 
 class Settings(BaseSettings):

@@ -81,20 +81,20 @@ class VectorStore:
             raise StoreMismatchError(f"the store {self.path} holds {stored}-d vectors, the embedder gives {dim}-d; "
                                      "use a new RAG_HOME for this model")
 
-    def upsert(self, chunks, embeddings, article) -> None:
+    def upsert(self, chunks, embeddings, articles: dict) -> None:
+        """chunks of one or more articles; `articles` maps article_id to its Article."""
         self.check_dim(len(embeddings[0]))
         limit = self.client.get_max_batch_size()
         for i in range(0, len(chunks), limit):
             part = chunks[i:i + limit]
-            self.collection.upsert(
-                ids=[c.chunk_id for c in part],
-                embeddings=embeddings[i:i + limit],
-                documents=[c.text for c in part],
-                metadatas=[clean_metadata({"article_id": c.article_id, "position": c.position, "start": c.start,
-                                           "end": c.end, "source": article.source, "language": article.language,
-                                           "outlet": article.outlet, "published": article.published})
-                           for c in part],
-            )
+            metas = []
+            for c in part:
+                a = articles[c.article_id]
+                metas.append(clean_metadata({"article_id": c.article_id, "position": c.position, "start": c.start,
+                                             "end": c.end, "source": a.source, "language": a.language,
+                                             "outlet": a.outlet, "published": a.published}))
+            self.collection.upsert(ids=[c.chunk_id for c in part], embeddings=embeddings[i:i + limit],
+                                   documents=[c.text for c in part], metadatas=metas)
 
     def set_source(self, article_id: str, source: str) -> None:
         got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])

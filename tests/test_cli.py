@@ -127,7 +127,9 @@ def test_openai_embeddings_when_configured(seeds_copy):
         fake.stop()
     assert status["embedding_model"] == "openai:fake-embed" and status["embedding_dim"] == 16
     batches = [q for q in fake.requests if "input" in q]
-    assert len(batches) >= 5 and all(q["model"] == "fake-embed" for q in batches)
+    assert batches and all(q["model"] == "fake-embed" for q in batches)
+    assert all(len(q["input"]) <= 32 for q in batches)  # sent in batches (RAG_EMBEDDING__BATCH_SIZE)
+    assert sum(len(q["input"]) for q in batches) >= status["chunks"]  # every chunk, plus the question
     assert ask.returncode == 0, ask.stderr
     # the store now refuses the local model
     assert "openai:fake-embed" in one_line_error(rag("ask", "Who?"), 4)

@@ -81,6 +81,7 @@ def test_kill_9_during_ingest_then_rerun(rag_home, tmp_path, seed):
     corpus = tmp_path / "synthetic"
     generate(corpus, 40, seed=seed)
     proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(corpus)],
+                            env={**os.environ, "RAG_INGEST__GROUP_CHUNKS": "8"},  # several commits per run
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while _articles_in(rag_home) < 1 and proc.poll() is None and time.time() < deadline:
