@@ -37,6 +37,16 @@ def median_of(n: int, cmd: list[str], env: dict, before=None) -> float:
     return statistics.median(runs)
 
 
+def peak_rss(cmd: list[str], env: dict, before=None) -> float:
+    """Peak resident memory of one command, in MB (measured by a wrapper process around it)."""
+    if before:
+        before()
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+             "stderr=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], env=env, check=True, capture_output=True, text=True)
+    return round(int(out.stdout.strip()) / 1024, 1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
@@ -69,6 +79,12 @@ def main() -> None:
         "first_ingest_with_onnx_export_s": round(first_ever, 3),
         "median_s": {k: round(v, 3) for k, v in results.items()},
         "ratio_to_reference": {k: round(v / ref, 1) for k, v in results.items()},
+    }
+    out["peak_rss_mb"] = {
+        "rag --help": peak_rss(rag + ["--help"], env),
+        "rag ask (cold, extractive)": peak_rss(rag + ["ask", "Who interviewed Trump on CBS?"], env),
+        "rag ingest seeds/ (cold, new store)": peak_rss(rag + ["ingest", str(ROOT / "seeds")], env, fresh_home),
+        "rag digest --all": peak_rss(rag + ["digest", "--all"], env),
     }
     print(json.dumps(out, indent=2))
     shutil.rmtree(work, ignore_errors=True)

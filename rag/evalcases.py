@@ -111,12 +111,7 @@ def _case(path: Path, i: int, raw, seen: set[str], corpus: Path) -> Case:
         return _digest_case(path, where, raw, corpus)
     if not isinstance(raw.get("question"), str) or not raw["question"].strip():
         raise _bad(path, where, "'question' must be a non-empty string")
-    lists = {}
-    for key in ("all_of", "any_of", "sources"):
-        value = raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and str(v).strip() for v in value):
-            raise _bad(path, where, f"'{key}' must be a list of non-empty strings")
-        lists[key] = [str(v) for v in value]
+    lists = _facts_and_sources(path, where, raw, corpus)
     refuse = raw.get("refuse", raw["type"] == "unanswerable")
     if not isinstance(refuse, bool):
         raise _bad(path, where, "'refuse' must be true or false")
@@ -126,9 +121,6 @@ def _case(path: Path, i: int, raw, seen: set[str], corpus: Path) -> Case:
         raise _bad(path, where, "expects no fact: give all_of or any_of (or refuse: true)")
     if not refuse and not lists["sources"]:
         raise _bad(path, where, "'sources' (the articles that state the fact) is missing")
-    for src in lists["sources"]:
-        if not (corpus / src).is_file():
-            raise _bad(path, where, f"source {src!r} is not a file in {corpus}")
     return Case(raw["id"], raw["type"], str(path), raw["question"], lists["all_of"], lists["any_of"],
                 lists["sources"], refuse)
 

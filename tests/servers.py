@@ -32,24 +32,16 @@ def wait_http(url: str, timeout: float, proc=None) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
-class LlamaServer:
-    def __init__(self, gguf: str, alias: str = "gemma-local"):
-        self.port = free_port()
-        self.alias = alias
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", gguf, "--host", "127.0.0.1",
-             "--port", str(self.port), "--n_ctx", "4096", "--model_alias", alias],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+class _ServerProcess:
+    """A server started as a child process on a free loopback port; stop() always ends it."""
+
+    def _start(self, cmd: list[str], ready_path: str, timeout: float, env=None) -> None:
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            wait_http(f"{self.base_url}/models", 90, self.proc)
+            wait_http(f"http://127.0.0.1:{self.port}{ready_path}", timeout, self.proc)
         except Exception:
             self.stop()
             raise
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -57,6 +49,18 @@ class LlamaServer:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+class LlamaServer(_ServerProcess):
+    def __init__(self, gguf: str, alias: str = "gemma-local"):
+        self.port = free_port()
+        self.alias = alias
+        self._start([sys.executable, "-m", "llama_cpp.server", "--model", gguf, "--host", "127.0.0.1",
+                     "--port", str(self.port), "--n_ctx", "4096", "--model_alias", alias], "/v1/models", 90)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
 
 
 def _vector(text: str, dim: int = 16) -> list[float]:
@@ -151,7 +155,7 @@ class FakeOpenAI:
         self.server.server_close()
 
 
-class ChromaServer:
+class ChromaServer(_ServerProcess):
     """chromadb's own `chroma run`, on 127.0.0.1, with its data in a temporary folder."""
 
     def __init__(self, path):
@@ -160,22 +164,9 @@ class ChromaServer:
 
         self.port = free_port()
         exe = shutil.which("chroma", path=os.path.dirname(sys.executable)) or "chroma"
-        self.proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
-                                     env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_http(f"{self.url}/api/v2/heartbeat", 60, self.proc)
-        except Exception:
-            self.stop()
-            raise
+        self._start([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
+                    "/api/v2/heartbeat", 60, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
