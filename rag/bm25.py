@@ -74,34 +74,58 @@ def query_terms(question: str, expansion_weight: float = 0.6) -> dict[str, float
 
 
 class BM25:
+    """Postings are numpy arrays with the BM25 term-frequency part precomputed, so a query is a
+    few vectorised scatter-adds however common its words (81 ms -> a few ms at 100k chunks)."""
+
     def __init__(self, docs: list[tuple[str, str]], k1: float = 1.4, b: float = 0.75):
+        import numpy as np
+
         self.ids = [d[0] for d in docs]
-        self.k1, self.b = k1, b
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.lengths = []
+        raw: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+        lengths = []
         for i, (_, text) in enumerate(docs):
             counts = Counter(terms(text))
-            self.lengths.append(sum(counts.values()))
+            lengths.append(sum(counts.values()))
             for t, c in counts.items():
-                self.postings[t].append((i, c))
-        self.postings = dict(self.postings)
-        self.avgdl = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+                raw[t][0].append(i)
+                raw[t][1].append(c)
+        lens = np.array(lengths or [1], dtype=np.float32)
+        avgdl = float(lens.mean()) or 1.0
+        self.postings: dict[str, tuple] = {}
+        for t, (docs_, tfs) in raw.items():
+            d = np.array(docs_, dtype=np.int32)
+            tf = np.array(tfs, dtype=np.float32)
+            self.postings[t] = (d, tf * (k1 + 1) / (tf + k1 * (1 - b + b * lens[d] / avgdl)))
 
     def idf(self, term: str) -> float:
-        n = len(self.postings.get(term, ()))
+        p = self.postings.get(term)
+        n = len(p[0]) if p is not None else 0
         return math.log(1 + (len(self.ids) - n + 0.5) / (n + 0.5))
 
     def search(self, weighted_terms: dict[str, float], n: int) -> list[tuple[str, float]]:
-        scores: dict[int, float] = defaultdict(float)
+        import numpy as np
+
+        if not self.ids:
+            return []
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        hit = False
         for t, w in weighted_terms.items():
-            idf = self.idf(t)
-            for doc, tf in self.postings.get(t, ()):
-                norm = tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * self.lengths[doc] / self.avgdl))
-                scores[doc] += w * idf * norm
-        best = sorted(scores.items(), key=lambda kv: (-kv[1], self.ids[kv[0]]))[:n]
-        return [(self.ids[i], s) for i, s in best]
+            p = self.postings.get(t)
+            if p is None:
+                continue
+            scores[p[0]] += np.float32(w * self.idf(t)) * p[1]  # doc ids are unique within a posting list
+            hit = True
+        if not hit:
+            return []
+        k = min(n, int((scores > 0).sum()))
+        if k == 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        ranked = sorted(top.tolist(), key=lambda i: (-float(scores[i]), self.ids[i]))
+        return [(self.ids[i], float(scores[i])) for i in ranked]
 
 
+FORMAT = "v2"  # bump when the BM25 class changes: older pickles are rebuilt, never misread
 _MEMORY: dict[str, tuple[int, BM25]] = {}
 
 
@@ -118,7 +142,7 @@ def load_index(catalog, cache_dir: Path) -> BM25:
 
 
 def _load_or_build(catalog, cache_dir: Path, generation: int) -> BM25:
-    path = cache_dir / f"bm25-{generation}.pkl"
+    path = cache_dir / f"bm25-{FORMAT}-{generation}.pkl"
     if path.exists():
         try:
             with path.open("rb") as fh:
