@@ -129,9 +129,9 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime) -> d
             and any(not a["new"] for a in articles),
             "fallback_reason": reason,
         })
-    stories.sort(key=lambda s: (-len(s["articles"]), -len(s["outlets"]), s["date_range"][1], s["id"]), reverse=False)
-    stories.sort(key=lambda s: s["date_range"][1], reverse=True)
-    stories.sort(key=lambda s: len(s["articles"]), reverse=True)  # importance: coverage, then recency
+    # importance: coverage (articles, then outlets), then recency; the id keeps ties stable
+    stories.sort(key=lambda s: (-len(s["articles"]), -len(s["outlets"]),
+                                -date.fromisoformat(s["date_range"][1]).toordinal(), s["id"]))
     _renumber(stories)
     return {
         "generated_at": now.isoformat(timespec="seconds"),
@@ -141,8 +141,7 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime) -> d
         "selection": selection,
         "previous_digest": previous.get("generated_at") if previous else None,
         "engine": engine.name.value if engine else "extractive",
-        "stories": [{k: v for k, v in s.items() if k != "article_ids"} | {"article_ids": s["article_ids"]}
-                    for s in stories],
+        "stories": stories,
     }
 
 
