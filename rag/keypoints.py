@@ -4,7 +4,6 @@ states the same fact, and a fact stated with different figures is flagged as a d
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -73,14 +72,6 @@ def _same_fact(a: Quote, b: Quote, common: set[str] = frozenset()) -> bool:
     return bool(shared_names) and (overlap >= 0.3 or len(shared_names) >= 2 and overlap >= 0.2)
 
 
-def _idf(all_quotes: list[Quote]) -> dict[str, float]:
-    docs = Counter()
-    for art in {q.article_id for q in all_quotes}:
-        docs.update(set().union(*(q.terms for q in all_quotes if q.article_id == art)))
-    n = len({q.article_id for q in all_quotes}) or 1
-    return {t: math.log((n + 1) / (c + 0.5)) + 0.1 for t, c in docs.items()}
-
-
 def _diverse(points: list[KeyPoint], k: int) -> list[KeyPoint]:
     chosen: list[KeyPoint] = []
     def same(p: KeyPoint, c: KeyPoint) -> bool:
@@ -100,14 +91,15 @@ def _diverse(points: list[KeyPoint], k: int) -> list[KeyPoint]:
     return chosen
 
 
-def article_points(row, corpus_idf: dict[str, float] | None = None, k: int = 5) -> list[KeyPoint]:
+def article_points(row, k: int = 5) -> list[KeyPoint]:
+    """The sentences whose words recur most in the article, favouring the lead, without repeats."""
     quotes = sentences(row)
     if not quotes:
         return []
     tf = Counter(t for q in quotes for t in q.terms)
     points = []
     for q in quotes:
-        weight = sum(tf[t] * (corpus_idf or {}).get(t, 1.0) for t in q.terms) / (len(q.terms) ** 0.7 or 1)
+        weight = sum(tf[t] for t in q.terms) / (len(q.terms) ** 0.7 or 1)
         lead_bonus = 1.0 + 0.5 / (1 + q.position)  # news puts the most important first
         points.append(KeyPoint(q, score=weight * lead_bonus + 0.5 * len(q.facts)))
     chosen = _diverse(points, k)
