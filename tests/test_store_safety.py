@@ -79,7 +79,8 @@ def _articles_in(home: Path) -> int:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_kill_9_during_ingest_then_rerun(rag_home, tmp_path, seed):
     corpus = tmp_path / "synthetic"
-    generate(corpus, 40, seed=seed)
+    n = 200  # ~6 s of embedding in ~25 commits: the kill (<= 0.6 s after the first) lands mid-run
+    generate(corpus, n, seed=seed)
     proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(corpus)],
                             env={**os.environ, "RAG_INGEST__GROUP_CHUNKS": "8"},  # several commits per run
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -90,9 +91,9 @@ def test_kill_9_during_ingest_then_rerun(rag_home, tmp_path, seed):
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     done = _articles_in(rag_home)
-    assert done < 40, "the run finished before the kill; make the corpus larger"
+    assert done < n, "the run finished before the kill; make the corpus larger"
     r = rag("ingest", str(corpus))
     assert r.returncode == 0, r.stderr
-    consistent(rag_home, 40)
+    consistent(rag_home, n)
     again = rag("ingest", str(corpus))
-    assert "unchanged 40" in again.stdout and "0 chunks embedded" in again.stdout
+    assert f"unchanged {n}" in again.stdout and "0 chunks embedded" in again.stdout
