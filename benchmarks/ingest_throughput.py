@@ -104,18 +104,25 @@ def stock_llamaindex(corpus: Path, work: Path, n_chunks: int, t_rag: float) -> d
     inner = MiniLMEmbedder(work / "models")
     inner.cache_size = 0
 
-    class Same(BaseEmbedding):  # the very same ONNX MiniLM, behind LlamaIndex's interface
-        def _get_text_embedding(self, text):
-            return inner.embed([text])[0]
+    def wrap(embed_many):
+        """A LlamaIndex embedding model around a texts -> vectors function."""
 
-        def _get_text_embeddings(self, texts):
-            return inner.embed(texts)
+        class Wrapped(BaseEmbedding):
+            def _get_text_embedding(self, text):
+                return embed_many([text])[0]
 
-        def _get_query_embedding(self, query):
-            return inner.embed([query])[0]
+            def _get_text_embeddings(self, texts):
+                return embed_many(texts)
 
-        async def _aget_query_embedding(self, query):
-            return inner.embed([query])[0]
+            def _get_query_embedding(self, query):
+                return embed_many([query])[0]
+
+            async def _aget_query_embedding(self, query):
+                return embed_many([query])[0]
+
+        return Wrapped(embed_batch_size=32)
+
+    Same = inner.embed  # the very same ONNX MiniLM, behind LlamaIndex's interface
 
     Settings.llm = None
     client = chromadb.PersistentClient(path=str(work / "llamaindex-chroma"))
@@ -125,7 +132,7 @@ def stock_llamaindex(corpus: Path, work: Path, n_chunks: int, t_rag: float) -> d
         docs = SimpleDirectoryReader(str(corpus)).load_data()
         return VectorStoreIndex.from_documents(
             docs, storage_context=StorageContext.from_defaults(vector_store=store),
-            embed_model=Same(embed_batch_size=32), transformations=[SentenceSplitter(chunk_size=200, chunk_overlap=40)])
+            embed_model=wrap(Same), transformations=[SentenceSplitter(chunk_size=200, chunk_overlap=40)])
 
     t_li, _ = timed(build)
     out = {"llamaindex_s": round(t_li, 2), "llamaindex_chunks_in_store": client.get_collection("stock").count(),
@@ -140,18 +147,8 @@ def stock_llamaindex(corpus: Path, work: Path, n_chunks: int, t_rag: float) -> d
 
     st = SentenceTransformer(str(minilm_dir()), device="cpu")
 
-    class Stock(BaseEmbedding):
-        def _get_text_embedding(self, text):
-            return st.encode([text], normalize_embeddings=True)[0].tolist()
-
-        def _get_text_embeddings(self, texts):
-            return st.encode(texts, batch_size=32, normalize_embeddings=True).tolist()
-
-        def _get_query_embedding(self, query):
-            return self._get_text_embedding(query)
-
-        async def _aget_query_embedding(self, query):
-            return self._get_text_embedding(query)
+    def stock(texts):
+        return st.encode(texts, batch_size=32, normalize_embeddings=True).tolist()
 
     store2 = ChromaVectorStore(chroma_collection=client.get_or_create_collection("stock-st"))
 
@@ -159,7 +156,7 @@ def stock_llamaindex(corpus: Path, work: Path, n_chunks: int, t_rag: float) -> d
         docs = SimpleDirectoryReader(str(corpus)).load_data()
         return VectorStoreIndex.from_documents(
             docs, storage_context=StorageContext.from_defaults(vector_store=store2),
-            embed_model=Stock(embed_batch_size=32), transformations=[SentenceSplitter(chunk_size=200, chunk_overlap=40)])
+            embed_model=wrap(stock), transformations=[SentenceSplitter(chunk_size=200, chunk_overlap=40)])
 
     t_st, _ = timed(build_stock)
     out |= {"llamaindex_sentence_transformers_s": round(t_st, 2),
