@@ -122,19 +122,18 @@ def stock_llamaindex(corpus: Path, work: Path, n_chunks: int, t_rag: float) -> d
 
         return Wrapped(embed_batch_size=32)
 
-    Same = inner.embed  # the very same ONNX MiniLM, behind LlamaIndex's interface
-
     Settings.llm = None
     client = chromadb.PersistentClient(path=str(work / "llamaindex-chroma"))
-    store = ChromaVectorStore(chroma_collection=client.get_or_create_collection("stock"))
 
-    def build():
+    def build(collection: str, embed_many):
+        """Stock LlamaIndex: read the folder, split, embed, store in Chroma."""
+        store = ChromaVectorStore(chroma_collection=client.get_or_create_collection(collection))
         docs = SimpleDirectoryReader(str(corpus)).load_data()
         return VectorStoreIndex.from_documents(
             docs, storage_context=StorageContext.from_defaults(vector_store=store),
-            embed_model=wrap(Same), transformations=[SentenceSplitter(chunk_size=200, chunk_overlap=40)])
+            embed_model=wrap(embed_many), transformations=[SentenceSplitter(chunk_size=200, chunk_overlap=40)])
 
-    t_li, _ = timed(build)
+    t_li, _ = timed(lambda: build("stock", inner.embed))  # the very same ONNX MiniLM
     out = {"llamaindex_s": round(t_li, 2), "llamaindex_chunks_in_store": client.get_collection("stock").count(),
            "rag_s": round(t_rag, 2), "rag_speedup_vs_llamaindex": round(t_li / t_rag, 2)}
 
@@ -150,15 +149,7 @@ def stock_llamaindex(corpus: Path, work: Path, n_chunks: int, t_rag: float) -> d
     def stock(texts):
         return st.encode(texts, batch_size=32, normalize_embeddings=True).tolist()
 
-    store2 = ChromaVectorStore(chroma_collection=client.get_or_create_collection("stock-st"))
-
-    def build_stock():
-        docs = SimpleDirectoryReader(str(corpus)).load_data()
-        return VectorStoreIndex.from_documents(
-            docs, storage_context=StorageContext.from_defaults(vector_store=store2),
-            embed_model=wrap(stock), transformations=[SentenceSplitter(chunk_size=200, chunk_overlap=40)])
-
-    t_st, _ = timed(build_stock)
+    t_st, _ = timed(lambda: build("stock-st", stock))
     out |= {"llamaindex_sentence_transformers_s": round(t_st, 2),
             "rag_speedup_vs_llamaindex_sentence_transformers": round(t_st / t_rag, 2)}
     return out
