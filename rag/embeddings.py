@@ -71,27 +71,64 @@ def export_minilm_onnx(target: Path) -> Path:
     return target
 
 
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def token_batches(lengths: Sequence[int], budget: int) -> list[list[int]]:
+    """Indices in order of length, cut into runs whose padded size (count x longest) fits the budget.
+
+    Measured on 2 cores: a transformer run costs least per token at ~512 padded tokens, so long
+    chunks go one or two at a time and short sentences dozens at a time."""
+    order = sorted(range(len(lengths)), key=lambda k: lengths[k])
+    batches: list[list[int]] = []
+    for k in order:
+        if batches and (len(batches[-1]) + 1) * lengths[k] <= budget:
+            batches[-1].append(k)  # sorted, so the newcomer is the longest in its batch
+        else:
+            batches.append([k])
+    return batches
+
+
 class MiniLMEmbedder:
     name = MINILM
     dim = 384
     max_length = 256
 
-    def __init__(self, cache_dir: Path, batch_size: int = 32, cache_size: int = 10_000):
+    def __init__(self, cache_dir: Path, batch_tokens: int = 512, workers: int = 0, cache_size: int = 10_000):
         self.cache_dir = Path(cache_dir)
-        self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
+        self.workers = workers or min(cpu_count(), 8)
         self.cache_size = cache_size
         self._cache: dict = {}
         self._session = None
+        self._pool: list = []
         self._tokenizer = None
 
     @property
     def onnx_path(self) -> Path:
         return self.cache_dir / _ONNX_FILE
 
+    def _new_session(self, threads: int = 0):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        if threads:
+            opts.intra_op_num_threads = threads
+        try:
+            return ort.InferenceSession(str(self.onnx_path), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # a corrupt cache file: remove it so the next run re-exports
+            self.onnx_path.unlink(missing_ok=True)
+            raise LocalModelError(f"the cached ONNX model {self.onnx_path} was unreadable and has been removed; "
+                                  f"run the command again ({exc})") from None
+
     def _load(self) -> None:
         if self._session is not None:
             return
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         if not self.onnx_path.exists():
@@ -101,41 +138,54 @@ class MiniLMEmbedder:
                 raise LocalModelError(f"cannot export MiniLM to ONNX ({exc}); install torch==2.13.0 and onnx") from None
         tok = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
         tok.enable_truncation(self.max_length)
-        tok.enable_padding(pad_id=0, pad_token="[PAD]")
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(str(self.onnx_path), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # a corrupt cache file: remove it so the next run re-exports
-            self.onnx_path.unlink(missing_ok=True)
-            raise LocalModelError(f"the cached ONNX model {self.onnx_path} was unreadable and has been removed; "
-                                  f"run the command again ({exc})") from None
+        tok.no_padding()  # tokenizer.json pads everything to 128; we pad per batch
+        self._session = self._new_session()
         self._tokenizer = tok
+
+    def _run(self, session, encodings) -> "list":
+        import numpy as np
+
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            ids[row, :len(e.ids)] = e.ids
+            mask[row, :len(e.ids)] = 1
+        return session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         import numpy as np
 
         self._load()
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        vectors: dict[str, np.ndarray] = {}
         if todo:
-            # similar lengths share a batch, so short sentences are not padded to long ones
             enc = self._tokenizer.encode_batch(todo)
-            order = sorted(range(len(todo)), key=lambda k: len(enc[k].ids))
-            vectors: dict[str, np.ndarray] = {}
-            for i in range(0, len(order), self.batch_size):
-                batch = [todo[k] for k in order[i:i + self.batch_size]]
-                enc_b = self._tokenizer.encode_batch(batch)
-                feed = {
-                    "input_ids": np.array([e.ids for e in enc_b], dtype=np.int64),
-                    "attention_mask": np.array([e.attention_mask for e in enc_b], dtype=np.int64),
-                    "token_type_ids": np.array([e.type_ids for e in enc_b], dtype=np.int64),
-                }
-                for text, vec in zip(batch, self._session.run(None, feed)[0]):
-                    vectors[text] = vec.astype(np.float32)
+            batches = token_batches([len(e.ids) for e in enc], self.batch_tokens)
+            for batch, out in zip(batches, self._run_all([[enc[k] for k in b] for b in batches])):
+                for k, vec in zip(batch, out):
+                    vectors[todo[k]] = vec.astype(np.float32)
             self._remember(vectors)
-        else:
-            vectors = {}
         return [(vectors[t] if t in vectors else self._cache[t]).tolist() for t in texts]
+
+    def _run_all(self, batches: list) -> "list":
+        """One session using every core for a few batches (a query); for bulk work, one
+        single-threaded session per core taking batches in turn: measured 1.2x the throughput
+        of one session with two threads, since small runs parallelise poorly inside."""
+        if self.workers < 2 or len(batches) < 2 * self.workers:
+            return [self._run(self._session, b) for b in batches]
+        from concurrent.futures import ThreadPoolExecutor
+
+        while len(self._pool) < self.workers:
+            self._pool.append(self._new_session(threads=1))
+        # onnxruntime releases the GIL while it runs; each worker takes every n-th batch
+        n = self.workers
+        with ThreadPoolExecutor(n) as ex:
+            parts = list(ex.map(lambda w: [self._run(self._pool[w], b) for b in batches[w::n]], range(n)))
+        out: list = [None] * len(batches)
+        for w, part in enumerate(parts):
+            out[w::n] = part
+        return out
 
     def _remember(self, vectors) -> None:
         """A bounded memory of recent vectors (float32, ~1.5 kB each): the warm serve/chat path
@@ -172,7 +222,7 @@ class OpenAIEmbedder:
 def make_embedder(settings) -> Embedder:
     spec = settings.embedding.model
     if spec in ("minilm", MINILM):
-        return MiniLMEmbedder(settings.model_cache, settings.embedding.batch_size)
+        return MiniLMEmbedder(settings.model_cache, settings.embedding.batch_tokens, settings.embedding.workers)
     if spec.startswith("openai:") and len(spec) > 7:
         if not settings.openai.configured:
             raise UsageError(f"embedding model {spec!r} needs OPENAI_API_KEY or OPENAI_BASE_URL")

@@ -29,7 +29,9 @@ class EmbeddingSettings(BaseModel):
         description="'minilm' (local all-MiniLM-L6-v2 run through ONNX, 384-d) "
         "or 'openai:<model>' (embeddings from the configured OpenAI-compatible endpoint).",
     )
-    batch_size: int = Field(32, ge=1, description="Texts per embedding call.")
+    batch_size: int = Field(64, ge=1, description="Texts per request to an OpenAI-compatible embedding endpoint.")
+    batch_tokens: int = Field(512, ge=16, description="Local model: padded tokens per ONNX run (texts are grouped by length).")
+    workers: int = Field(0, ge=0, description="Local model: parallel single-threaded ONNX sessions for bulk embedding; 0 = one per CPU core (max 8).")
 
 
 class ChunkSettings(BaseModel):

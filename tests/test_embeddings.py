@@ -1,0 +1,67 @@
+"""How the local embedder schedules work: batches of similar length under a token budget, and
+parallel single-threaded sessions for bulk work that give the same vectors as one session."""
+
+import random
+
+import pytest
+
+from rag.embeddings import MiniLMEmbedder, token_batches
+
+from conftest import SEEDS
+
+
+def test_token_batches_group_by_length_within_the_budget():
+    rng = random.Random(5)
+    lengths = [rng.choice([8, 12, 30, 64, 120, 250]) + rng.randrange(5) for _ in range(300)]
+    batches = token_batches(lengths, 512)
+    assert sorted(k for b in batches for k in b) == list(range(300))  # each text exactly once
+    for b in batches:
+        assert len(b) == 1 or len(b) * max(lengths[k] for k in b) <= 512
+    padded = sum(len(b) * max(lengths[k] for k in b) for b in batches)
+    assert padded <= 1.05 * sum(lengths)  # sorted by length, so almost no padding
+    assert max(len(b) for b in batches) >= 32  # short texts share a run
+    assert all(len(b) <= 2 for b in batches if max(lengths[k] for k in b) >= 250)
+
+
+class Recording:
+    """Wraps an ONNX session and records the shape of every input it is fed."""
+
+    def __init__(self, inner, shapes):
+        self.inner, self.shapes = inner, shapes
+
+    def run(self, names, feed):
+        self.shapes.append(feed["input_ids"].shape)
+        return self.inner.run(names, feed)
+
+
+def seed_texts():
+    words = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir())).split()
+    rng = random.Random(1)
+    return [" ".join(words[i:i + rng.choice([6, 15, 40, 120, 180])]) for i in range(0, len(words) - 200, 41)]
+
+
+@pytest.mark.slow
+def test_bulk_embedding_pads_little_and_parallel_sessions_agree(models_dir):
+    texts = seed_texts()
+    one = MiniLMEmbedder(models_dir, workers=1, cache_size=0)
+    two = MiniLMEmbedder(models_dir, workers=2, cache_size=0)
+    shapes: list = []
+    one._load()
+    one._session = Recording(one._session, shapes)
+    a = one.embed(texts)
+    from tokenizers import Tokenizer
+
+    from rag.embeddings import minilm_dir
+
+    plain = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
+    plain.no_padding()
+    plain.enable_truncation(256)
+    real_tokens = sum(len(e.ids) for e in plain.encode_batch(texts))
+    assert sum(r * c for r, c in shapes) <= 1.1 * real_tokens
+    assert len(shapes) < len(texts) / 2  # but short texts are still batched
+
+    b = two.embed(texts)
+    assert len(two._pool) == 2  # bulk work went to the parallel sessions
+    assert len(a) == len(b) == len(texts)
+    for u, v in zip(a, b):
+        assert sum(x * y for x, y in zip(u, v)) > 0.9999  # same vectors, same order
