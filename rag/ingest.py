@@ -86,12 +86,12 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
     report = IngestReport()
     candidates = discover(paths, report)
     lock = _lock(ws.home, lock_timeout)
+    group = _Group(ws, report)
     try:
         cat = ws.catalog
         embedder = ws.embedder
         _clean_pending(ws)
         seen_ids: dict[str, str] = {}
-        group = _Group(ws, report)
         for i, cand in enumerate(candidates):
             if progress:
                 progress(i, len(candidates), cand.source)
@@ -124,12 +124,12 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
             seen_ids[article.article_id] = cand.source
             old_id = old.article_id if old else twin.article_id if twin else None
             if len(chunks) >= BATCH:  # a long article is written in batches of its own
-                group.flush()
+                group.drain()
                 report.embedded_chunks += _store_article(ws, article, chunks, old_id)
                 (report.updated if old else report.added).append(cand.source)
                 continue
             group.add(cand.source, article, chunks, old_id, updated=bool(old))
-        group.flush()
+        group.drain()
         if progress:
             progress(len(candidates), len(candidates), "")
         if prune:
@@ -137,6 +137,7 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
         if embedder.dim:
             ws.record_embedding(embedder.name, embedder.dim)
     finally:
+        group.close()
         lock.release()
     report.seconds = time.perf_counter() - started
     return report
@@ -144,12 +145,18 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
 
 class _Group:
     """Short articles are embedded together (the model is fastest on full batches) and written
-    together: all pending marks first, then one upsert, then one catalog transaction."""
+    together: all pending marks first, then one upsert, then one catalog transaction.
+
+    Pipelined: while one group is embedded on a worker thread (onnxruntime leaves the GIL), this
+    thread reads and chunks the next articles and writes the group before it. Writes stay on this
+    thread and in order, so the crash-safety protocol is the one described at the top."""
 
     def __init__(self, ws, report: IngestReport):
         self.ws, self.report = ws, report
         self.items: list[tuple[str, Article, list, str | None, bool]] = []
         self.size = 0
+        self._in_flight = None  # (items, chunks, future) embedded but not yet written
+        self._executor = None
 
     def add(self, source, article, chunks, old_id, updated: bool) -> None:
         self.items.append((source, article, chunks, old_id, updated))
@@ -158,13 +165,38 @@ class _Group:
             self.flush()
 
     def flush(self) -> None:
+        """Start embedding the collected articles; write the group before them meanwhile."""
         if not self.items:
             return
-        ws, items = self.ws, self.items
-        self.items, self.size = [], 0
+        from concurrent.futures import ThreadPoolExecutor
+
+        items, self.items, self.size = self.items, [], 0
         chunks = [c for _, _, cs, _, _ in items for c in cs]
-        vectors = _embed(ws, [c.text for c in chunks], items[0][0] if len(items) == 1 else
-                         f"{items[0][0]} (and {len(items) - 1} more)")
+        what = items[0][0] if len(items) == 1 else f"{items[0][0]} (and {len(items) - 1} more)"
+        self._executor = self._executor or ThreadPoolExecutor(1, thread_name_prefix="rag-embed")
+        future = self._executor.submit(_embed, self.ws, [c.text for c in chunks], what)
+        self._write_in_flight()
+        self._in_flight = (items, chunks, future)
+
+    def drain(self) -> None:
+        """Everything collected is embedded and written when this returns."""
+        self.flush()
+        self._write_in_flight()
+
+    def close(self) -> None:
+        """On any exit: an embedding still running is waited for and dropped unwritten."""
+        self._in_flight = None
+        if self._executor:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _write_in_flight(self) -> None:
+        if self._in_flight is None:
+            return
+        items, chunks, future = self._in_flight
+        self._in_flight = None
+        vectors = future.result()  # an embedding error surfaces here, before anything of it is written
+        ws = self.ws
+        ws.record_embedding(ws.embedder.name, len(vectors[0]))
         cat, store = ws.catalog, ws.store
         for _, article, _, old_id, _ in items:
             cat.mark_pending(article.article_id, old_id)  # a death from here on is cleaned up next run
@@ -179,6 +211,7 @@ class _Group:
 
 
 def _embed(ws, texts: list[str], what: str) -> list[list[float]]:
+    """Runs on the embedding thread: it must not touch the catalog or the store."""
     try:
         vectors = ws.embedder.embed(texts)
     except RagError:
@@ -186,7 +219,9 @@ def _embed(ws, texts: list[str], what: str) -> list[list[float]]:
     except Exception as exc:
         raise RagError(f"{what}: embedding failed ({type(exc).__name__}: {exc}); "
                        "nothing was stored for it, run ingest again") from None
-    ws.record_embedding(ws.embedder.name, len(vectors[0]))
+    if not vectors or len(vectors) != len(texts):
+        raise RagError(f"{what}: the embedder returned {len(vectors)} vectors for {len(texts)} chunks; "
+                       "nothing was stored for it, run ingest again")
     return vectors
 
 
@@ -198,6 +233,7 @@ def _store_article(ws, article: Article, chunks: list, old_id: str | None) -> in
     for i in range(0, len(chunks), BATCH):
         batch = chunks[i:i + BATCH]
         vectors = _embed(ws, [c.text for c in batch], article.source)
+        ws.record_embedding(ws.embedder.name, len(vectors[0]))
         store = ws.store
         if first:
             if old_id:

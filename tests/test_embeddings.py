@@ -60,6 +60,9 @@ def test_bulk_embedding_pads_little_and_parallel_sessions_agree(models_dir):
     assert sum(r * c for r, c in shapes) <= 1.1 * real_tokens
     assert len(shapes) < len(texts) / 2  # but short texts are still batched
 
+    two.embed(texts[:8])
+    assert two._pool == []  # a little work does not pay for starting more sessions
+    two.POOL_TOKENS = 2_000  # the real threshold (20k tokens) lowered to this test's size
     b = two.embed(texts)
     assert len(two._pool) == 2  # bulk work went to the parallel sessions
     assert len(a) == len(b) == len(texts)

@@ -134,3 +134,33 @@ def test_a_file_of_only_boilerplate_is_skipped_and_the_run_goes_on(fake_ws, tmp_
     report = ingest(fake_ws, [d])
     assert dict(report.skipped)["ad.txt"] == "no article text left after removing boilerplate"
     assert report.added == ["news.txt"]
+
+
+def test_embedding_runs_beside_the_writes_which_stay_in_order_on_the_caller_thread(seeds_copy, monkeypatch):
+    import threading
+
+    monkeypatch.setattr("rag.ingest.GROUP", 1)  # one article per group: five groups in a pipeline
+    events = []
+
+    class Recording(FakeEmbedder):
+        def embed(self, texts):
+            events.append(("embed", threading.current_thread().name, texts[0][:30]))
+            return super().embed(texts)
+
+    ws = make_ws(Recording())
+    real = ws.catalog.replace_articles
+
+    def replace(rows):
+        events.append(("write", threading.current_thread().name, rows[0][0].source))
+        return real(rows)
+
+    monkeypatch.setattr(ws.catalog, "replace_articles", replace)
+    report = ingest(ws, [seeds_copy])
+    embeds = [e for e in events if e[0] == "embed"]
+    writes = [e for e in events if e[0] == "write"]
+    assert len(embeds) == len(writes) == 5
+    assert all(name.startswith("rag-embed") for _, name, _ in embeds)
+    assert all(name == threading.current_thread().name for _, name, _ in writes)
+    assert [src for _, _, src in writes] == report.added  # written in the order read
+    assert not any(t.name.startswith("rag-embed") for t in threading.enumerate())  # nothing left running
+    assert chroma_ids(ws) == catalog_chunk_ids(ws)
