@@ -1,9 +1,9 @@
 """How cost grows: ingest time and query latency (retrieval alone; full offline ask) against corpus
-size. Sizes up to 10k chunks use the real MiniLM; the 100k-chunk store is filled by a deterministic
-384-d hash embedder (ingesting 100k chunks with MiniLM takes ~45 min on 2 cores), which measures
-what retrieval costs at that size: Chroma's HNSW search, BM25 and catalog lookups are the real ones.
+size, with the real MiniLM at every size (100k chunks: ~25 min of ingest on 2 cores). --hash-sizes
+adds stores filled by a deterministic 384-d hash embedder, for sizes where real embedding would take
+too long: Chroma's HNSW search, BM25 and catalog lookups are still the real ones.
 
-    .venv/bin/python benchmarks/scale_latency.py [--sizes 1000,10000] [--hash-sizes 100000]
+    .venv/bin/python benchmarks/scale_latency.py [--sizes 1000,10000,100000] [--hash-sizes N,...]
 """
 
 from __future__ import annotations
@@ -77,16 +77,23 @@ def measure(n_chunks: int, hashed: bool, work: Path, queries: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="1000,10000")
-    ap.add_argument("--hash-sizes", default="100000")
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--hash-sizes", default="")
     ap.add_argument("--queries", type=int, default=40)
+    ap.add_argument("--keep", action="store_true", help="keep the stores (their folder is printed to stderr)")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rag-scale-"))
     os.environ["RAG_MODELS_DIR"] = str(work / "models")
-    rows = [measure(int(n), False, work, a.queries) for n in a.sizes.split(",") if n]
-    rows += [measure(int(n), True, work, a.queries) for n in a.hash_sizes.split(",") if n]
+    rows = []
+    for n, hashed in [(int(n), False) for n in a.sizes.split(",") if n] + \
+                     [(int(n), True) for n in a.hash_sizes.split(",") if n]:
+        rows.append(measure(n, hashed, work, a.queries))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # long runs: each size as it ends
     print(json.dumps(rows, indent=2))
-    shutil.rmtree(work, ignore_errors=True)
+    if a.keep:
+        print(f"stores kept in {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -157,16 +157,23 @@ class MiniLMEmbedder:
         import numpy as np
 
         self._load()
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
         vectors: dict[str, np.ndarray] = {}
+        todo = []
+        for t in dict.fromkeys(texts):
+            if t in self._cache:
+                vectors[t] = self._cache[t]  # taken now: remembering the new ones may evict it
+            else:
+                todo.append(t)
         if todo:
             enc = self._tokenizer.encode_batch(todo)
             batches = token_batches([len(e.ids) for e in enc], self.batch_tokens)
+            fresh = {}
             for batch, out in zip(batches, self._run_all([[enc[k] for k in b] for b in batches])):
                 for k, vec in zip(batch, out):
-                    vectors[todo[k]] = vec.astype(np.float32)
-            self._remember(vectors)
-        return [(vectors[t] if t in vectors else self._cache[t]).tolist() for t in texts]
+                    fresh[todo[k]] = vec.astype(np.float32)
+            vectors.update(fresh)
+            self._remember(fresh)
+        return [vectors[t].tolist() for t in texts]
 
     POOL_TOKENS = 20_000  # below this, starting the sessions (~0.17 s each) costs more than they save
 

@@ -68,3 +68,12 @@ def test_bulk_embedding_pads_little_and_parallel_sessions_agree(models_dir):
     assert len(a) == len(b) == len(texts)
     for u, v in zip(a, b):
         assert sum(x * y for x, y in zip(u, v)) > 0.9999  # same vectors, same order
+
+
+def test_a_cached_text_survives_being_evicted_by_the_same_call(models_dir):
+    # 64k chunks into a 10k cache: a text found in the cache was evicted by the new vectors of the
+    # same call before it was read back (KeyError mid-ingest)
+    e = MiniLMEmbedder(models_dir, cache_size=3, workers=1)
+    first = e.embed(["alpha beta"])[0]
+    out = e.embed(["alpha beta", "gamma", "delta", "epsilon", "zeta"])
+    assert out[0] == first and len(out) == 5
