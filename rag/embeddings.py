@@ -97,6 +97,7 @@ class MiniLMEmbedder:
     name = MINILM
     dim = 384
     max_length = 256
+    POOL_TOKENS = 20_000  # below this, starting the parallel sessions (~0.17 s each) costs more than they save
 
     def __init__(self, cache_dir: Path, batch_tokens: int = 512, workers: int = 0, cache_size: int = 10_000):
         self.cache_dir = Path(cache_dir)
@@ -174,8 +175,6 @@ class MiniLMEmbedder:
             vectors.update(fresh)
             self._remember(fresh)
         return [vectors[t].tolist() for t in texts]
-
-    POOL_TOKENS = 20_000  # below this, starting the sessions (~0.17 s each) costs more than they save
 
     def _run_all(self, batches: list) -> "list":
         """One session using every core for a little work (a query, a cold ask's evidence); for
