@@ -113,19 +113,38 @@ class MiniLMEmbedder:
     def onnx_path(self) -> Path:
         return self.cache_dir / _ONNX_FILE
 
+    @property
+    def optimized_path(self) -> Path:
+        import onnxruntime as ort
+
+        return self.cache_dir / f"all-MiniLM-L6-v2.ort-{ort.__version__}.onnx"
+
     def _new_session(self, threads: int = 0):
+        """onnxruntime rewrites the graph (fusions) on every load unless given the rewritten graph:
+        it is saved once per onnxruntime version, which cuts ~35 ms off every cold process."""
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         if threads:
             opts.intra_op_num_threads = threads
+        path = self.optimized_path
+        if path.exists():
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        else:
+            tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+            opts.optimized_model_filepath = str(tmp)
+            path = self.onnx_path
         try:
-            return ort.InferenceSession(str(self.onnx_path), opts, providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a corrupt cache file: remove it so the next run re-exports
-            self.onnx_path.unlink(missing_ok=True)
-            raise LocalModelError(f"the cached ONNX model {self.onnx_path} was unreadable and has been removed; "
+            path.unlink(missing_ok=True)
+            raise LocalModelError(f"the cached ONNX model {path} was unreadable and has been removed; "
                                   f"run the command again ({exc})") from None
+        if path == self.onnx_path and Path(opts.optimized_model_filepath).exists():
+            os.replace(opts.optimized_model_filepath, self.optimized_path)
+        return session
 
     def _load(self) -> None:
         if self._session is not None:

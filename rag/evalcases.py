@@ -13,7 +13,8 @@ from rag.errors import UsageError
 QA_TYPES = {"single", "multi_source", "german_only", "german_question", "multi_fact", "number", "date",
             "unanswerable"}
 TYPES = QA_TYPES | {"summary", "digest"}
-_KEYS = {"id", "type", "question", "all_of", "any_of", "sources", "refuse", "article", "topic", "stories", "story_of"}
+_KEYS = {"id", "type", "question", "all_of", "any_of", "sources", "refuse", "article", "topic", "stories", "story_of",
+         "style"}  # style: a free tag for how the question is phrased (synonym, according_to, ...)
 
 
 @dataclass

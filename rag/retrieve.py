@@ -41,7 +41,7 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
     if n_chunks == 0:
         raise StoreEmptyError(f"the store in {ws.home} is empty; run `rag ingest PATH` first (e.g. `rag ingest seeds/`)")
     ws.check_embedding_model(ws.embedder.name)
-    vec_hits = ws.store.query(ws.embedder.embed([question])[0], s.candidates)
+    vec_hits = ws.vectors.query(ws.embedder.embed([question])[0], s.candidates)
     bm25_hits = load_index(cat, ws.home / "cache").search(query_terms(question), s.candidates)
     vec_ids = [cid for cid, _ in vec_hits]
     bm_ids = [cid for cid, _ in bm25_hits]

@@ -14,6 +14,7 @@ class Workspace:
         self.settings = settings
         self.home = settings.home
         self._embedder = embedder
+        self._snapshot = None
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -34,6 +35,30 @@ class Workspace:
 
         s = self.settings
         return VectorStore(self.home / "chroma", self.embedder.name, url=s.chroma_url, collection=s.chroma_collection)
+
+    @property
+    def vectors(self):
+        """What a query searches: the local snapshot of the vectors when it matches the catalog
+        (no chromadb import), else the Chroma collection itself (server mode, stale snapshot)."""
+        if self.settings.chroma_url is None:
+            from rag import vector_snapshot
+
+            generation = self.catalog.generation
+            if self._snapshot is None or self._snapshot.generation != generation:
+                self._snapshot = vector_snapshot.load(self.home, generation)
+            if self._snapshot is not None:
+                return self._snapshot
+        return self.store
+
+    def save_vectors(self) -> None:
+        """Refresh the query snapshot after a write (local store only; call it holding the write lock)."""
+        if self.settings.chroma_url is not None:
+            return
+        from rag import vector_snapshot
+
+        generation = self.catalog.generation
+        if vector_snapshot.load(self.home, generation) is None:
+            vector_snapshot.write(self.home, self.store, generation)
 
     def check_embedding_model(self, name: str) -> None:
         stored = self.catalog.get_meta("embedding_model")

@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Creates .venv with everything rag needs. After this, rag runs with no network at all.
-# Safe to re-run: skips the install when pyproject.toml has not changed since the last one.
+# Creates .venv with what rag needs. After this, rag runs with no network at all.
+#   scripts/setup.sh         the core: ingest, ask, summarize, digest, eval, offline (~2 min)
+#   scripts/setup.sh --all   also the local Gemma engine (llama.cpp, compiled once: ~5 min), the test
+#                            tools and Debian's chromium for the HTML digest test
+# Safe to re-run: skips what is installed already for this pyproject.toml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+mode=core
+case "${1:-}" in
+  "") ;;
+  --all) mode=all ;;
+  *) echo "setup: unknown option ${1} (use no option for the core, or --all)" >&2; exit 2 ;;
+esac
 
 py=""
 for candidate in "${PYTHON:-}" python3.11 python3; do
@@ -15,16 +25,24 @@ done
 
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 stamp=.venv/.rag-installed
-want=$(sha256sum pyproject.toml | cut -c1-16)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing dependencies into .venv (first time: ~6 min, llama.cpp is compiled)" >&2
+hash=$(sha256sum pyproject.toml | cut -c1-16)
+have=$(cat "$stamp" 2>/dev/null || true)
+if [ "$have" != "$hash all" ] && [ "$have" != "$hash $mode" ]; then
   # torch first and alone: only exactly 2.13.0 resolves to the local CPU wheel (else GBs of CUDA)
-  .venv/bin/pip install -q torch==2.13.0
-  # llama.cpp's native build segfaults on these CPUs; pip caches the wheel afterwards
-  CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/pip install -q -e ".[dev]"
-  echo "$want" > "$stamp"
+  if [ "$mode" = all ]; then
+    echo "setup: installing rag with the local engine and test tools into .venv (first time: ~7 min, llama.cpp is compiled)" >&2
+    .venv/bin/pip install -q torch==2.13.0
+    # llama.cpp's native build segfaults on these CPUs; pip caches the wheel afterwards
+    CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/pip install -q -e ".[local,dev]"
+  else
+    echo "setup: installing rag into .venv (first time: ~2 min)" >&2
+    .venv/bin/pip install -q torch==2.13.0
+    .venv/bin/pip install -q -e .
+  fi
+  echo "$hash $mode" > "$stamp"
 fi
 
+[ "$mode" = all ] || exit 0
 # The HTML digest is tested in a real headless browser: Debian's chromium.
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -164,3 +164,18 @@ def test_embedding_runs_beside_the_writes_which_stay_in_order_on_the_caller_thre
     assert [src for _, _, src in writes] == report.added  # written in the order read
     assert not any(t.name.startswith("rag-embed") for t in threading.enumerate())  # nothing left running
     assert chroma_ids(ws) == catalog_chunk_ids(ws)
+
+
+def test_rag_home_inside_the_ingested_folder_is_never_read_as_articles(tmp_path, fake_embedder, monkeypatch):
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    (corpus / "story.txt").write_text("Acme opened a battery plant in Leipzig on Monday, the company said.\n")
+    home = corpus / "rag-state"
+    monkeypatch.setenv("RAG_HOME", str(home))
+    (home / "digests").mkdir(parents=True)
+    (home / "digests" / "2026-01-01.md").write_text("# Digest\nAcme opened a plant, the digest said.\n")
+    ws = make_ws(fake_embedder)
+    ingest(ws, [corpus])
+    again = ingest(ws, [corpus])  # the first run wrote its own files (snapshot, catalog) under home
+    assert [a.source for a in ws.catalog.articles()] == ["story.txt"]
+    assert again.unchanged == ["story.txt"] and not again.added and not again.skipped

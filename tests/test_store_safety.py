@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, make_ws
+from rag.vector_snapshot import VectorSnapshot
+from rag.vector_snapshot import load as load_snapshot
 from test_cli import one_line_error, rag
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -33,6 +35,8 @@ def consistent(home: Path, expected_articles: int) -> None:
     for a in ws.catalog.articles():
         assert per_article.get(a.article_id) == a.n_chunks  # recorded as done only with all its vectors
     assert ws.catalog.pending() == []
+    snap = load_snapshot(home, ws.catalog.generation)  # the query copy matches the store of record
+    assert snap is not None and sorted(snap.ids) == sorted(stored["ids"])
 
 
 def test_a_second_writer_waits_or_fails_fast(rag_home, seeds_copy):
@@ -92,6 +96,7 @@ def test_kill_9_during_ingest_then_rerun(rag_home, tmp_path, seed):
     proc.wait(10)
     done = _articles_in(rag_home)
     assert done < n, "the run finished before the kill; make the corpus larger"
+    assert not isinstance(make_ws(home=rag_home).vectors, VectorSnapshot)  # queries ask Chroma until a run ends
     r = rag("ingest", str(corpus))
     assert r.returncode == 0, r.stderr
     consistent(rag_home, n)
