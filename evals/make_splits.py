@@ -1,0 +1,75 @@
+"""Writes the fixed train/dev/test splits of the blind question banks (evals/bank/) into
+evals/splits/<split>/. Run it only when a bank changes; the output is committed.
+
+- Corpus questions (evals/corpus/) follow the split of their story (evals/labels/corpus.yaml), so
+  the test split asks about articles never seen while tuning. Questions without sources
+  (unanswerable) are spread over the splits by a hash of their id.
+- Seed questions are spread by a hash of their id within each question type: 50/20/30.
+
+    python evals/make_splits.py
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+SPLITS = ("train", "dev", "test")
+# per ten questions: 5 train, 2 dev, 3 test
+_PATTERN = ("train", "test", "train", "dev", "train", "test", "train", "dev", "train", "test")
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def spread(cases: list[dict], salt: str) -> dict[str, str]:
+    """id -> split, stratified by type and fixed by a hash of the id."""
+    out: dict[str, str] = {}
+    by_type: dict[str, list[dict]] = {}
+    for c in cases:
+        by_type.setdefault(c["type"], []).append(c)
+    for kind, group in sorted(by_type.items()):
+        for i, c in enumerate(sorted(group, key=lambda c: _key(f"{salt}/{kind}/{c['id']}"))):
+            out[c["id"]] = _PATTERN[i % len(_PATTERN)]
+    return out
+
+
+def main() -> None:
+    labels = yaml.safe_load((HERE / "labels" / "corpus.yaml").read_text(encoding="utf-8"))["articles"]
+    story_split = {a["file"]: a["split"] for a in labels}
+    out: dict[str, dict[str, list[dict]]] = {s: {"seeds": [], "corpus": []} for s in SPLITS}
+    seeds = yaml.safe_load((HERE / "bank" / "seeds.yaml").read_text(encoding="utf-8"))["cases"]
+    for c in seeds:
+        c["id"] = f"seeds-{c['id']}"
+    assigned = spread(seeds, "seeds")
+    for c in seeds:
+        out[assigned[c["id"]]]["seeds"].append(c)
+    corpus: list[dict] = []
+    for path in sorted((HERE / "bank").glob("corpus_*.yaml")):
+        corpus += yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    unsourced = [c for c in corpus if not c.get("sources")]
+    by_hash = spread(unsourced, "corpus")
+    for c in corpus:
+        splits = {story_split[s] for s in c.get("sources", [])}
+        if len(splits) > 1:
+            raise SystemExit(f"{c['id']}: sources in several splits {sorted(splits)}")
+        split = splits.pop() if splits else by_hash[c["id"]]
+        out[split]["corpus"].append(c)
+    for split, files in out.items():
+        folder = HERE / "splits" / split
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, cases in files.items():
+            corpus_dir = "../../../seeds" if name == "seeds" else "../../corpus"
+            head = (f"# {split} split of the blind bank (evals/bank/{name}*.yaml), written by evals/make_splits.py.\n"
+                    f"# Do not edit: change the bank and re-run the script.\n")
+            body = yaml.safe_dump({"corpus": corpus_dir, "cases": cases}, sort_keys=False, allow_unicode=True, width=120)
+            (folder / f"{name}.yaml").write_text(head + body, encoding="utf-8")
+        print(split, {k: len(v) for k, v in files.items()})
+
+
+if __name__ == "__main__":
+    main()
