@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 CANNOT_ANSWER = "The articles don't say."
+CLOSEST = "The articles don't say directly. Closest passages:"  # a refusal that shows what came near
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Answer:
     verified: bool = True
     fallback_reason: str | None = None  # set when a generated answer was replaced by verified evidence
     timings: dict[str, float] = field(default_factory=dict)
+    closest: list[Citation] = field(default_factory=list)  # when refused: relevant sentences, not answers
 
     def to_dict(self) -> dict:
         return {
@@ -45,4 +47,5 @@ class Answer:
             "verified": self.verified,
             "fallback_reason": self.fallback_reason,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "closest": [c.to_dict() for c in self.closest],
         }

@@ -8,8 +8,6 @@ import pickle
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 STEM = 5
@@ -46,28 +44,17 @@ def terms(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=1)
-def lexicon() -> dict[str, list[str]]:
-    table: dict[str, set[str]] = defaultdict(set)
-    text = files("rag").joinpath("data/lexicon_en_de.tsv").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        en, de = line.split("\t")
-        for g in de.split(","):
-            table[en].add(g)
-            table[g].add(en)
-    return {k: sorted(v) for k, v in table.items()}
-
-
 def query_terms(question: str, expansion_weight: float = 0.6) -> dict[str, float]:
     """Weighted query terms: the question's own terms at 1.0, translations at expansion_weight."""
+    from rag.dictionary import translations
+
     weights: dict[str, float] = {}
-    lex = lexicon()
     for w in words(question):
         for t in terms(w):
             weights[t] = 1.0
-        for translation in lex.get(w, ()):
+        for translation in translations(w, limit=4):
+            if translation in _STOP:
+                continue
             for t in terms(translation):
                 weights.setdefault(t, expansion_weight)
     return weights

@@ -48,9 +48,16 @@ def ingest(
     """Read articles, chunk and embed them into the store (unchanged files cost nothing)."""
     from rag.ingest import ingest as run
 
+    from rag import dictionary
+
     ws = _workspace()
     with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
         report = run(ws, paths or [Path("seeds")], prune=prune, lock_timeout=lock_timeout, progress=progress)
+    compiled = dictionary.compiled_path(ws.settings.model_cache)
+    if compiled is not None and not compiled.exists():  # once, here rather than in the first `rag ask`
+        if not as_json:
+            typer.echo("preparing the English-German dictionary (once, ~15 s)", err=True)
+        dictionary.load(ws.settings.model_cache)
     if as_json:
         _emit_json(report.to_dict())
         if report.failed:
@@ -138,12 +145,20 @@ def status(as_json: JsonOpt = False):
         "store": str(ws.home / "chroma"),
         "catalog": str(cat.path),
         "default_engine": ws.settings.default_engine().value,
+        "dictionary": str(_dictionary_source() or "none: English-German questions match cognates only "
+                                                  "(apt-get install trans-de-en)"),
     }
     if as_json:
         _emit_json(info)
         return
     for k, v in info.items():
         typer.echo(f"{k:16} {v}")
+
+
+def _dictionary_source():
+    from rag.dictionary import source_path
+
+    return source_path()
 
 
 @app.command()
@@ -299,6 +314,7 @@ def chat(
 @app.command("eval")
 def eval_cmd(
     cases: Annotated[Optional[list[Path]], typer.Option("--cases", help="Case files or folders (default: evals/).")] = None,
+    split: Annotated[Optional[list[str]], typer.Option("--split", help="Blind-bank split(s): train, dev or test (evals/splits/).")] = None,
     engine: Annotated[Optional[str], typer.Option(help="Engine to evaluate (default as for ask).")] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON here.")] = None,
     junit: Annotated[Optional[Path], typer.Option(help="Write a JUnit XML report here (for CI).")] = None,
@@ -310,10 +326,17 @@ def eval_cmd(
     from rag.evaluate import run, table
     from rag.settings import load_settings
 
+    from rag.errors import UsageError
+
     settings = load_settings()
     name = parse_engine(engine, settings)
+    paths = list(cases or [])
+    for s in split or []:
+        if s not in ("train", "dev", "test"):
+            raise UsageError(f"unknown split {s!r}: choose train, dev or test")
+        paths.append(Path("evals") / "splits" / s)
     with _progress(enabled=sys.stderr.isatty()) as progress:
-        report = run(settings, cases or [Path("evals")], name, use_cache=not no_cache, progress=progress)
+        report = run(settings, paths or [Path("evals")], name, use_cache=not no_cache, progress=progress)
     typer.echo(table(report, min_pass))
     _write_reports(report, min_pass, json_out, junit)
     if report.pass_rate < min_pass:

@@ -1,5 +1,5 @@
 """Comparing English and German text without a translation model: a word-by-word English gloss
-through the lexicon (good enough for MiniLM to place a German lede near its English twin), and
+through a general dictionary (rag/dictionary.py) (good enough for MiniLM to place a German lede near its English twin), and
 normalised 'facts' (names, numbers, dates) that read the same in both languages."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rag.bm25 import _fold, lexicon, stem, terms
+from rag.bm25 import _fold, stem, terms
+from rag.dictionary import default as dictionary
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -24,12 +25,19 @@ _COMMON_NAMES = {"the", "a", "an", "this", "that", "it", "in", "on", "der", "die
 
 
 def gloss(text: str) -> str:
-    """German words replaced by an English equivalent where the lexicon has one."""
-    lex = lexicon()
+    """German words replaced by their first English sense in the dictionary, where it has one.
+    Function words stay (a first sense of "in" or "würde" is noise), and so do capitalised words
+    English also has: names such as China or Tesla read the same in both languages."""
+    from rag.bm25 import _STOP
+
+    d = dictionary()
 
     def rep(m: re.Match) -> str:
         w = m.group()
-        alts = [x for x in lex.get(w.lower(), ()) if x.isascii() and x != w.lower()]
+        low = w.lower()
+        if low in _STOP or (w[:1].isupper() and d.knows(low, "en")):
+            return w
+        alts = [x for x in d.translate(low, "de") if x.isascii()]
         return alts[0] if alts else w
 
     return re.sub(r"[^\W\d_]+", rep, text)

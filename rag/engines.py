@@ -7,10 +7,9 @@ import json
 import time
 from typing import Callable, Iterator
 
-from rag import evidence as ev
+from rag import selector
 from rag import prompts
-from rag.answer import CANNOT_ANSWER, Answer
-from rag.bm25 import load_index
+from rag.answer import CANNOT_ANSWER, CLOSEST, Answer, Citation
 from rag.errors import UsageError
 from rag.retrieve import Passage, retrieve
 from rag.settings import EngineName
@@ -86,9 +85,11 @@ class Engine:
         if not checked.ok:
             reason = "the model's answer failed verification (" + "; ".join(checked.problems[:3]) + ")"
             checked = verify("".join(extractive_answer(self.ws, question, passages, texts)), passages, texts)
+        closest = closest_citations(self.ws, question, passages, texts) if checked.refused else []
         timings["verify"] = time.perf_counter() - t
-        return Answer(question, checked.text, checked.refused, checked.citations, self.name.value, self.model,
-                      verified=checked.ok, fallback_reason=reason, timings=timings)
+        return Answer(question, CLOSEST if closest else checked.text, checked.refused, checked.citations,
+                      self.name.value, self.model, verified=checked.ok, fallback_reason=reason, timings=timings,
+                      closest=closest)
 
 
 class _VerifiedStream:
@@ -121,24 +122,19 @@ class _VerifiedStream:
 
 
 def extractive_answer(ws, question: str, passages: list[Passage], texts: dict[str, str]) -> list[str]:
-    """The best evidence sentences, each followed by its passage marker; or the refusal."""
-    if not passages:
-        return [CANNOT_ANSWER]
-    index = load_index(ws.catalog, ws.home / "cache")
-    corpus_terms = set(index.postings)
-    if ev.missing_specifics(question, corpus_terms):
-        return [CANNOT_ANSWER]
-    sentences = ev.evidence_sentences(passages, texts)
-    vectors = ws.embedder.embed([question] + [s.text for s in sentences])
-    q = vectors[0]
-    sims = [sum(a * b for a, b in zip(q, v)) for v in vectors[1:]]
-    unseen = index.idf("\x00never-a-term")
-    chosen = ev.select(question, ev.score(question, sentences, index.idf, sims),
-                       cover=lambda text: ev.coverage(question, text, index.idf, unseen))
+    """The selected evidence sentences, each followed by its passage marker; or the refusal."""
+    chosen = selector.choose(ws, question, passages, texts).chosen
     if not chosen:
         return [CANNOT_ANSWER]
     number = {p.chunk_id: i for i, p in enumerate(passages, 1)}
     return [" ".join(f"{c.text} [{number[c.passage.chunk_id]}]" for c in chosen)]
+
+
+def closest_citations(ws, question: str, passages: list[Passage], texts: dict[str, str]) -> list[Citation]:
+    """For a refusal: the relevant sentences that fell short of answering, as citations."""
+    closest = selector.choose(ws, question, passages, texts).closest
+    return [Citation(n, e.passage.article_id, e.passage.source, e.passage.title, e.passage.chunk_id, e.text,
+                     e.start, e.end) for n, e in enumerate(closest, 1)]
 
 
 class ExtractiveEngine(Engine):

@@ -29,6 +29,7 @@ class CaseResult:
     citations: list[dict]
     why: list[str] = field(default_factory=list)
     fallback_reason: str | None = None  # the engine's own answer failed verification
+    refused: bool = False
 
     @property
     def passed(self) -> bool:
@@ -61,6 +62,26 @@ class Report:
             out[m] = {"passed": sum(applicable), "applicable": len(applicable)}
         return out
 
+    def figures(self) -> dict[str, float | None]:
+        """The question-answering figures the project reports (BENCHMARKS.md): answerable recall,
+        wrong answers (answered, expected fact absent; share of all questions), unanswerable
+        refused, German-only facts answered, quotes verbatim."""
+        qa = [r for r in self.results if r.case.type not in ("summary", "digest")]
+        answerable = [r for r in qa if not r.case.refuse]
+        unanswerable = [r for r in qa if r.case.refuse]
+        german = [r for r in answerable if r.case.type == "german_only"]
+        wrong = [r for r in qa if not r.refused and not (r.metrics["fact_found"] and not r.case.refuse)]
+
+        def share(part, whole):
+            return round(len(part) / len(whole), 4) if whole else None
+
+        return {"questions": len(qa),
+                "answerable_recall": share([r for r in answerable if r.metrics["fact_found"]], answerable),
+                "wrong_answers": share(wrong, qa),
+                "unanswerable_refused": share([r for r in unanswerable if r.metrics["refusal_correct"]], unanswerable),
+                "german_only_recall": share([r for r in german if r.metrics["fact_found"]], german),
+                "quotes_verbatim": share([r for r in qa if r.metrics["quote_verbatim"]], qa)}
+
     def by_type(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for r in self.results:
@@ -72,7 +93,7 @@ class Report:
     def to_dict(self, min_pass: float) -> dict:
         lat = sorted(r.latency for r in self.results)
         return {"engine": self.engine, "model": self.model, "cases": [r.to_dict() for r in self.results],
-                "totals": self.totals(), "by_type": self.by_type(), "pass_rate": round(self.pass_rate, 4),
+                "totals": self.totals(), "by_type": self.by_type(), "figures": self.figures(), "pass_rate": round(self.pass_rate, 4),
                 "min_pass": min_pass, "passed": self.pass_rate >= min_pass,
                 "latency_s": {"p50": round(lat[len(lat) // 2], 4), "max": round(lat[-1], 4)},
                 "engine_answers_kept": sum(r.fallback_reason is None for r in self.results),
@@ -116,7 +137,7 @@ def score_case(case: Case, answer, passages, texts: dict[str, str], latency: flo
         if rank is None:
             why.append(f"no retrieved passage (top {len(passages)}) states the fact")
     return CaseResult(case, m, rank, latency, answer.answer, [c.to_dict() for c in answer.citations], why,
-                      answer.fallback_reason)
+                      answer.fallback_reason, refused=answer.refused)
 
 
 def _citation_metrics(ws, case: Case, text: str, citations, m: dict, why: list[str]) -> None:
@@ -233,6 +254,12 @@ def table(report: Report, min_pass: float) -> str:
         lines.append(f"{typ:17} {t['passed']:3} / {t['total']}")
     n = len(report.results)
     passed = sum(r.passed for r in report.results)
+    figures = report.figures()
+    if figures["questions"]:
+        lines.append("")
+        lines.append("figure                 value")
+        for k, v in figures.items():
+            lines.append(f"{k:22} {v if v is None or k == 'questions' else f'{v:.1%}'}")
     lines.append("")
     kept = sum(r.fallback_reason is None for r in report.results)
     if kept < n:

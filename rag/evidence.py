@@ -1,24 +1,47 @@
-"""Evidence sentences: the retrieved passages cut into sentences (spans in the article text),
-scored against the question, and the decision whether they answer it at all."""
+"""Evidence sentences: the retrieved passages cut into sentences (spans in the article text), each
+described by general features against the question. rag/selector.py turns the features into a
+probability with a model fitted on the train split of the blind question bank.
+
+Features (all in [0, 1]):
+- sim: MiniLM cosine of question and sentence, compared in English (German glossed word by word
+  through the dictionary, since MiniLM is English-only)
+- cov, cov_ctx: idf-weighted share of the question's content words in the sentence, and in the
+  sentence with the one before it (what a pronoun refers to); translations count
+- focus: the same share over the question's words that are not names (what is asked about them:
+  a lede repeats the names, the answer sentence carries the predicate)
+- names, names_ctx, names_art: share of the question's names in the sentence, its context, the passage
+- type_ok: the sentence offers the kind of answer asked for (a date for "when", a number for
+  "how many", a name the question lacks for "who") - see rag/textfacts.py
+- novel: share of the sentence's words that are not the question's (an answer adds something)
+- rank: 1 / rank of its passage in retrieval; cross: sentence and question in different languages
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from rag.bm25 import _fold, lexicon, stem, terms, words
+from rag import textfacts
+from rag.bm25 import stem, terms, words
+from rag.dictionary import translations
 from rag.retrieve import Passage
 from rag.sentences import split_sentences
 
-_NUMBER_Q = re.compile(r"\b(price|prices|cost|costs|revenue|salary|worth|preis|kosten|umsatz|how (many|much|far|long|big|large|high)|what (percentage|share|proportion|number|rate|figure)"
-                       r"|wie (viel|viele|hoch|weit|lange|groß)|welche[nrs]? (zahl|anteil|effizienz|wirkungsgrad))\b", re.I)
-_DATE_Q = re.compile(r"\b(when|what date|which day|what day|in what year|which year|wann|an welchem|welche[nm]? (tag|datum))\b", re.I)
-_WHO_Q = re.compile(r"^\s*(who|whom|whose|which person|wer|wen|wem|wessen)\b", re.I)
-_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty hundred thousand "
-                 "million billion half dozen eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf "
-                 "zwanzig hundert tausend million milliarde hälfte").split()
-_MONTHS = ("january february march april may june july august september october november december januar "
-           "februar märz mai juni juli oktober dezember").split()
+FEATURES = ("sim", "cov", "cov_ctx", "focus", "names", "names_ctx", "names_art", "type_ok", "novel", "rank", "cross")
+
+_DE_HINTS = set("wer wen wem was wie wo wann welche welcher welches welchen warum der die das und ist sind hat mit "
+                "über von zu im am nicht ein eine den dem des sich auch auf für".split())
+_EN_HINTS = set("who whom what how where when which why the and is are has with about of to in on did does "
+                "not a an was were for by that this".split())
+
+
+def language(text: str) -> str:
+    """'de' or 'en', from function words and umlauts (short texts such as questions)."""
+    low = text.lower()
+    tokens = low.split()
+    de = sum(t.strip("?,.!") in _DE_HINTS for t in tokens) + 2 * any(c in low for c in "äöüß")
+    en = sum(t.strip("?,.!") in _EN_HINTS for t in tokens)
+    return "de" if de > en else "en"
 
 
 @dataclass
@@ -28,266 +51,154 @@ class Evidence:
     end: int
     text: str
     context: str = ""  # the sentence before it in the passage, and itself
+    rank: int = 1  # of its passage in retrieval
+    features: dict[str, float] = field(default_factory=dict)
     coverage: float = 0.0
-    similarity: float = 0.0
-    score: float = 0.0
+    score: float = 0.0  # the selector's probability that this sentence answers the question
 
 
 def evidence_sentences(passages: list[Passage], article_texts: dict[str, str]) -> list[Evidence]:
     out = []
-    for p in passages:
+    for rank, p in enumerate(passages, 1):
+        previous = ""
         for s in split_sentences(article_texts[p.article_id], p.start, p.end):
-            out.append(Evidence(p, s.start, s.end, s.text))
+            out.append(Evidence(p, s.start, s.end, s.text, context=f"{previous} {s.text}".strip(), rank=rank))
+            previous = s.text
     return out
 
 
-# Words about how an article refers to something, not what it says.
-_FRAMING = set("named called cited mentioned described according reportedly quoted genannt laut zitiert".split())
+@dataclass
+class Question:
+    text: str
+    language: str
+    kind: textfacts.AnswerType
+    words: list[tuple[set[str], float]]  # each content word: the stems that match it, its idf weight
+    focus: list[tuple[set[str], float]]  # the content words that are not names
+    names: list[set[str]]  # each name: the stems that match it
+    stems: set[str]  # every stem of the question, translations included
 
 
-_YES_NO = re.compile(r"^\s*(is|are|was|were|has|have|had|did|does|do|can|will|ist|sind|war|waren|hat|haben|"
-                     r"wurde|wurden|gibt)\b", re.I)
+def _alternatives(word: str) -> set[str]:
+    alts = {stem(word)}
+    for t in translations(word, limit=4):
+        alts.update(terms(t))
+    return alts
 
 
-def question_words(question: str) -> list[str]:
-    # in "Was the supplier named?" the framing word is what is asked; in "Who is named …?" it is not
-    framing = set() if _YES_NO.match(question) else _FRAMING
-    return [w for w in words(question) if len(w) > 1 and w not in framing]
+def analyse(question: str, idf) -> Question:
+    unseen = idf("\x00never-a-term")
+    lang = language(question)
+    content: list[tuple[set[str], float]] = []
+    all_stems: set[str] = set()
+    for w in dict.fromkeys(w for w in words(question) if len(w) > 1):
+        alts = _alternatives(w)
+        all_stems |= alts
+        seen = [idf(a) for a in alts if idf(a) < unseen]
+        if seen:  # a word no article uses cannot tell sentences apart
+            own = idf(stem(w))
+            content.append(({a for a in alts if idf(a) < unseen}, own if own < unseen else min(seen)))
+    question_names = []
+    for n in dict.fromkeys(textfacts.names(question)):
+        if lang == "de" and n[:1].isalpha() and is_german_noun(n):
+            continue  # German capitalises every noun: only words the dictionary does not know are names
+        if _is_common_acronym(question, n):
+            continue  # CEO, AI, EV: written in capitals, but common words
+        question_names.append(name_forms(n))
+    name_stems = {stem(n) for n in textfacts.names(question)}
+    focus = [(alts, w) for alts, w in content if not alts & name_stems]
+    return Question(question, lang, textfacts.answer_type(question), content, focus, question_names, all_stems)
 
 
-def _has_number(text: str) -> bool:
-    low = text.lower()
-    return bool(re.search(r"\d", text)) or any(re.search(rf"\b{w}\b", low) for w in _NUMBER_WORDS)
+def _is_common_acronym(question: str, name: str) -> bool:
+    from rag.dictionary import default
+
+    written = re.search(rf"\b{re.escape(name)}\b", question, re.I)
+    return bool(written and written.group().isupper() and len(name) <= 4 and default().knows(name, "en"))
 
 
-def _has_date(text: str) -> bool:
-    low = text.lower()
-    return bool(re.search(r"\b\d{1,2}\.?\b|\b(19|20)\d{2}\b", text)) or any(m in low for m in _MONTHS) or \
-        bool(re.search(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
-                       r"donnerstag|freitag|samstag|sonntag|yesterday|today|gestern|heute)\b", low))
+def name_forms(name: str) -> set[str]:
+    """The index terms a name may appear as: its own (hyphenated parts too, as the index splits
+    them), the umlaut spelling of ae/oe/ue (Duesseldorf = Düsseldorf), and two translations."""
+    forms = set(terms(name))
+    umlauts = name.replace("ae", "ä").replace("oe", "ö").replace("ue", "ü")
+    if umlauts != name:
+        forms |= set(terms(umlauts))
+    for t in translations(name, limit=2):
+        forms |= set(terms(t))
+    return forms
 
 
-def _has_new_name(text: str, question: str) -> bool:
-    qs = {stem(w) for w in words(question)}
-    for m in re.finditer(r"(?<![.!?]\s)(?<!^)\b[A-ZÄÖÜ][\w’'-]+", text):
-        if stem(m.group()) not in qs:
-            return True
-    return False
+def is_german_noun(word: str) -> bool:
+    """A word the dictionary knows as German, or a compound ending in one (Selbstfahrsystem,
+    KI-Training): German joins nouns into new words no dictionary lists."""
+    from rag.dictionary import default
+
+    d = default()
+    parts = word.split("-")
+    last = parts[-1]
+    return d.knows(word, "de") or d.knows(last, "de") or any(
+        d.knows(last[i:], "de") for i in range(1, len(last) - 3))
 
 
-_GENERIC_TYPES = set("company companies firm firms person people man woman city cities country countries place "
-                     "organisation organization unternehmen firma person stadt land ort".split())
-_FOCUS_STOP = set("did does do is are was were has have had can could will would should say said a an the "
-                  "besides of in on at for from with by to like as about than außer von mit für bei in an "
-                  "hat haben ist sind war waren wird werden kann der die das den dem des ein eine".split())
-_WHICH = re.compile(r"^\s*(?:\w+\s+)?(?:which|what|welche[rsnm]?|was für)\s+(.*)$", re.I)
-
-
-def focus(question: str) -> tuple[list[str], bool]:
-    """For 'which X ...' questions: the words of X, and whether X is a generic type (company,
-    city, ...) whose answer must be a name the question does not contain."""
-    m = _WHICH.match(question)
-    if not m:
-        return [], False
-    out, generic = [], False
-    for w in re.findall(r"[\w’'-]+", m.group(1))[:3]:
-        if w.lower() in _FOCUS_STOP:
-            break
-        if w.lower() in _GENERIC_TYPES:
-            generic = True
-        elif w[:1].islower():
-            out.append(w.lower())
-    return out, generic
-
-
-_DATE_TYPES = set("date day days year month time weekday datum tag jahr monat zeitpunkt wochentag".split())
-
-
-def focus_ok(question: str, text: str) -> bool:
-    head, generic = focus(question)
-    m = _WHICH.match(question)
-    if m and m.group(1).split()[0].lower() in _PLACE_TYPES and not _has_new_place(text, question):
-        return False
-    if any(w in _DATE_TYPES for w in head):  # "on what date/day": the answer is a date, not the word
-        if not _has_date(text):
-            return False
-        head = [w for w in head if w not in _DATE_TYPES]
-    if generic and not _has_new_name(text, question):
-        return False
-    if not head:
-        return True
-    low = _fold(text.lower())
-    # substring match: "factory" is in "Gigafactory", "portal" in "Nachrichtenportal"
-    return any(any(_fold(v.rstrip("s"))[:7] in low for v in [w, *lexicon().get(w, ())]) for w in head)
-
-
-def numbers_ok(question: str, text: str) -> bool:
-    have = set(re.findall(r"\d+", text))
-    return all(n in have for n in re.findall(r"\d+", question))
-
-
-_PLACE_TYPES = set("city cities country countries place places town region stadt land ort region".split())
-
-
-def _has_new_place(text: str, question: str) -> bool:
-    """A name the question does not contain, right after a locative preposition ("in Davos")."""
-    qs = {stem(w) for w in words(question)}
-    for m in re.finditer(r"\b(?:in|at|near|from|im|bei|nach|aus)\s+([A-ZÄÖÜ][\w’'-]+)", text):
-        if stem(m.group(1)) not in qs:
-            return True
-    return False
-
-
-def answer_type_ok(question: str, text: str) -> bool:
-    if _NUMBER_Q.search(question) and not _has_number(text):
-        return False
-    if _DATE_Q.search(question) and not _has_date(text):
-        return False
-    if re.match(r"^\s*(who|whom|wer|wen|wem)\b", question, re.I) and not _has_new_name(text, question):
-        return False
-    if re.match(r"^\s*(where|wo)\b", question, re.I) and not _has_new_place(text, question):
-        return False
-    return focus_ok(question, text)
-
-
-def question_names(question: str) -> list[set[str]]:
-    """The names the question mentions (capitalised words past the first, acronyms), each as the
-    set of stems that would match it, translations included."""
-    names = []
-    for m in re.finditer(r"(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\w’'-]+|\b[A-Z]{2,}\b", question.strip()):
-        token = m.group().split("’")[0].split("'")[0]
-        if token.lower() in _MONTHS:
-            continue
-        names.append({stem(token)} | {stem(x) for x in lexicon().get(token.lower(), ())})
-    return names
-
-
-def _mentions_all(names: list[set[str]], text: str) -> bool:
+def coverage(q: Question, text: str, focus: bool = False) -> float:
     have = set(terms(text))
-    return all(n & have for n in names)
+    weighted = q.focus if focus else q.words
+    total = sum(w for _, w in weighted)
+    return sum(w for alts, w in weighted if alts & have) / total if total else 0.0
 
 
-def missing_specifics(question: str, corpus_terms: set[str]) -> list[str]:
-    """Names and numbers the question mentions that appear nowhere in the store: nothing there
-    can answer a question about them."""
-    missing = []
-    for m in re.finditer(r"\b\d[\d.,]*\b|(?<!^)(?<![.!?]\s)\b[A-ZÄÖÜ][\w’'-]+", question.strip()):
-        token = m.group().rstrip(".,")
-        t = stem(token.split("’")[0].split("'")[0])
-        alts = {t} | {stem(x) for x in lexicon().get(token.lower(), ())}
-        if not alts & corpus_terms:
-            missing.append(token)
+def _share(names: list[set[str]], have: set[str]) -> float:
+    return sum(bool(n & have) for n in names) / len(names) if names else 1.0
+
+
+def features(q: Question, ev: Evidence, similarity: float) -> dict[str, float]:
+    own, ctx, passage = set(terms(ev.text)), set(terms(ev.context)), set(terms(ev.passage.text))
+    sentence_words = [stem(w) for w in words(ev.text)]
+    novel = sum(w not in q.stems for w in sentence_words) / len(sentence_words) if sentence_words else 0.0
+    return {
+        "sim": max(similarity, 0.0),
+        "cov": coverage(q, ev.text),
+        "cov_ctx": coverage(q, ev.context),
+        "focus": coverage(q, ev.text, focus=True),
+        "names": _share(q.names, own),
+        "names_ctx": _share(q.names, ctx),
+        "names_art": _share(q.names, passage),
+        "type_ok": textfacts.offers(q.kind, ev.text, q.stems),
+        "novel": novel,
+        "rank": 1.0 / ev.rank,
+        "cross": float(ev.passage.language != q.language),
+    }
+
+
+def in_english(text: str, lang: str) -> str:
+    if lang != "de":
+        return text
+    from rag.crosslingual import gloss
+
+    return gloss(text)
+
+
+def describe(q: Question, evidence: list[Evidence], embed) -> list[Evidence]:
+    """Fills every sentence's features; `embed(texts)` gives unit vectors (MiniLM)."""
+    if not evidence:
+        return evidence
+    texts = [in_english(q.text, q.language)] + [in_english(e.text, e.passage.language) for e in evidence]
+    vectors = embed(texts)
+    qv = vectors[0]
+    for e, v in zip(evidence, vectors[1:]):
+        e.features = features(q, e, sum(a * b for a, b in zip(qv, v)))
+        e.coverage = e.features["cov"]
+    return evidence
+
+
+def missing_specifics(q: Question, corpus_terms: set[str]) -> list[str]:
+    """The question's names and numbers that no stored article contains: nothing there can
+    answer a question about them."""
+    missing = [sorted(n)[0] for n in q.names if n and not n & corpus_terms]
+    missing += [n for n in _numbers(q.text) if n not in corpus_terms]
     return missing
 
 
-def coverage(question: str, text: str, idf, unseen: float = float("inf")) -> float:
-    """Share of the question's (idf-weighted) words found in text, directly or through the lexicon."""
-    sentence_terms = set(terms(text))
-    lex = lexicon()
-    total = found = 0.0
-    for w in question_words(question):
-        alts = {stem(w)} | {stem(x) for x in lex.get(w, ())}
-        own = idf(stem(w))
-        seen = [idf(a) for a in alts if idf(a) < unseen]
-        if not seen:
-            continue  # a word no article uses cannot tell sentences apart (names are checked elsewhere)
-        # a translation is rarer than the word itself mostly because the other language is rarer
-        weight = own if own < unseen else min(seen)
-        alts = {a for a in alts if idf(a) < unseen}
-        total += weight
-        if alts & sentence_terms:
-            found += weight
-    return found / total if total else 0.0
-
-
-def question_language(question: str) -> str:
-    low = re.findall(r"[a-zäöüß]+", question.lower())
-    de = sum(w in _DE_HINTS for w in low) + 2 * bool(re.search(r"[äöüß]", question.lower()))
-    en = sum(w in _EN_HINTS for w in low)
-    return "de" if de > en else "en"
-
-
-_DE_HINTS = set("wer wen wem was wie wo wann welche welcher welches warum der die das und ist sind hat mit über "
-                "von zu im am sagte neuen".split())
-_EN_HINTS = set("who whom what how where when which why the and is are has with about of to in on did does "
-                "said new".split())
-
-
-def score(question: str, evidence: list[Evidence], idf, similarities: list[float] | None) -> list[Evidence]:
-    """Coverage of the question, plus MiniLM similarity where question and sentence share a
-    language (MiniLM is English-only: across languages its similarity says nothing)."""
-    unseen = idf("\x00never-a-term")
-    q_lang = question_language(question)
-    previous: dict[str, str] = {}
-    for i, ev in enumerate(evidence):
-        # the sentence before supplies what a pronoun refers to ("er" = Trump), at a discount
-        context = previous.get(ev.passage.chunk_id, "") + " " + ev.text
-        previous[ev.passage.chunk_id] = ev.text
-        ev.context = context
-        ev.coverage = max(coverage(question, ev.text, idf, unseen), 0.9 * coverage(question, context, idf, unseen))
-        ev.similarity = similarities[i] if similarities else 0.0
-        if ev.passage.language == q_lang or not similarities:
-            ev.score = 0.65 * ev.coverage + 0.35 * max(ev.similarity, 0.0)
-        else:
-            ev.score = ev.coverage
-    return sorted(evidence, key=lambda e: (-e.score, e.passage.source, e.start))
-
-
-def select(question: str, ranked: list[Evidence], min_coverage: float = 0.5, max_sentences: int = 3,
-           cover=None) -> list[Evidence]:
-    """The sentences that answer the question, best first; [] when none does. `cover(text)` gives
-    the coverage of any text; with it, a question about several names ("What did Sacks and Huang
-    say?") may be answered by two sentences that only together cover it."""
-    chosen = _select_single(question, ranked, min_coverage, max_sentences)
-    if chosen or cover is None:
-        return chosen
-    return _select_pair(question, ranked, min_coverage, cover)
-
-
-def _select_pair(question: str, ranked: list[Evidence], min_coverage: float, cover) -> list[Evidence]:
-    names = question_names(question)
-    if len(names) < 2 or not re.search(r"\b(and|und|sowie|as well as)\b", question, re.I):
-        return []  # only questions that join two subjects ask for two facts
-    for first in ranked[:10]:
-        if first.coverage < 0.3 or not _mentions_all(names, first.passage.text):
-            continue
-        have = set(terms(first.text))
-        missing = [n for n in names if not n & have]
-        for second in ranked[:20]:
-            if second is first or not missing or not any(n & set(terms(second.text)) for n in missing):
-                continue
-            both = f"{first.text} {second.text}"
-            if _mentions_all(names, both) and cover(both) >= min_coverage and answer_type_ok(question, both) \
-                    and numbers_ok(question, both):
-                return [first, second]
-    return []
-
-
-def _select_single(question: str, ranked: list[Evidence], min_coverage: float, max_sentences: int) -> list[Evidence]:
-    chosen: list[Evidence] = []
-    names = question_names(question)
-    for ev in ranked:
-        if ev.coverage < min_coverage or not answer_type_ok(question, ev.text):
-            continue
-        if not numbers_ok(question, ev.text):
-            continue
-        # the passage must be about the names asked for; a further sentence must name them all
-        # itself, or name one the chosen sentences still lack ("What did Sacks and Huang say?")
-        if not chosen:
-            if not _mentions_all(names, ev.passage.text):
-                continue
-        else:
-            covered = set(terms(" ".join(c.text for c in chosen)))
-            mine = set(terms(ev.text))
-            missing = [n for n in names if not n & covered]
-            if not (_mentions_all(names, ev.text) or any(n & mine for n in missing)):
-                continue
-        if chosen and ev.score < 0.8 * chosen[0].score:
-            break
-        mine = set(terms(ev.text))
-        if any(len(mine & set(terms(c.text))) / max(1, len(mine | set(terms(c.text)))) > 0.6 for c in chosen):
-            continue  # near-duplicate of a sentence already chosen (syndicated copies)
-        chosen.append(ev)
-        if len(chosen) >= max_sentences:
-            break
-    return chosen
+def _numbers(text: str) -> list[str]:
+    """Years only: other figures are written too many ways (2,000 / 2.000 / two thousand)."""
+    return [t for t in terms(text) if len(t) == 4 and t.isdigit() and t[:2] in ("19", "20")]

@@ -16,6 +16,10 @@ def answer_text(a: Answer, streamed: str = "") -> str:
         lines.append("")
     if not streamed or a.fallback_reason:
         lines.append(textwrap.fill(a.answer, width=100))
+    if a.closest:
+        for c in a.closest:
+            lines.append(f"[{c.n}] {c.title} — {c.source}")
+            lines.append(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
     if a.citations:
         lines.append("")
         lines.append("Sources:")

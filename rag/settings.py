@@ -41,9 +41,9 @@ class ChunkSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    top_k: int = Field(6, ge=1, description="Passages handed to the answer engine.")
+    top_k: int = Field(10, ge=1, description="Passages handed to the answer engine.")
     candidates: int = Field(20, ge=1, description="Hits taken from each retriever before fusion.")
-    per_article_cap: int = Field(2, ge=1, description="At most this many passages from one article.")
+    per_article_cap: int = Field(3, ge=1, description="At most this many passages from one article.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
 
 

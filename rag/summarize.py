@@ -155,7 +155,11 @@ def summarize_topic(ws, topic: str, engine) -> Summary:
     texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
     index = load_index(ws.catalog, ws.home / "cache")
     # map: the sentences of each article that bear on the topic
-    candidates = ev.score(topic, ev.evidence_sentences(passages, texts), index.idf, None)
+    q = ev.analyse(topic, index.idf)
+    candidates = ev.evidence_sentences(passages, texts)
+    for e in candidates:
+        e.coverage = ev.coverage(q, e.text)
+    candidates.sort(key=lambda e: (-e.coverage, e.passage.source, e.start))
     rows = {aid: ws.catalog.article(aid) for aid in texts}
     quotes_by_key = {(q.article_id, q.start): q for r in rows.values() for q in sentences(r)}
     per_article: dict[str, list[Quote]] = {}

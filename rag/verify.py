@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass, field
 
 from rag.answer import CANNOT_ANSWER, Citation
-from rag.bm25 import _fold, lexicon, stem, terms
+from rag.bm25 import _fold, stem, terms
+from rag.dictionary import translations
 from rag.retrieve import Passage
 from rag.sentences import split_sentences
 
@@ -48,7 +49,6 @@ def unsupported(sentence: str, cited_text: str) -> list[str]:
             missing.append(url)  # a link only the model (or a hostile text) supplies
     if re.search(r"!\[[^\]]*\]\(", sentence):
         missing.append("markdown image")
-    lex = lexicon()
     first = True
     for m in _NAME.finditer(sentence):
         word = m.group().split("’")[0].split("'")[0]
@@ -56,7 +56,7 @@ def unsupported(sentence: str, cited_text: str) -> list[str]:
         first = False
         if at_start and word.lower() in _COMMON_STARTS:
             continue
-        alts = [word, *lex.get(word.lower(), ())]
+        alts = [word, *translations(word)]
         if not any(_norm(a) in hay for a in alts):
             if at_start and stem(word) in set(terms(cited_text)):
                 continue

@@ -42,12 +42,24 @@ if [ "$have" != "$hash all" ] && [ "$have" != "$hash $mode" ]; then
   echo "$hash $mode" > "$stamp"
 fi
 
+# English <-> German questions use a general dictionary: Debian's trans-de-en (Ding, ~200k entries).
+apt_ready=""
+apt_install() {
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then return 1; fi
+  [ -n "$apt_ready" ] || { apt-get update -qq && apt_ready=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+if [ ! -f /usr/share/trans/de-en ] && [ -z "${RAG_DICTIONARY:-}" ]; then
+  echo "setup: installing the English-German dictionary (Debian package trans-de-en)" >&2
+  apt_install trans-de-en ||
+    echo "setup: no dictionary; cross-language questions work less well (apt-get install trans-de-en, or set RAG_DICTIONARY to a Ding de-en file)" >&2
+fi
+
 [ "$mode" = all ] || exit 0
 # The HTML digest is tested in a real headless browser: Debian's chromium.
 if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing chromium (for the HTML digest test)" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  if apt_install chromium; then
+    echo "setup: installed chromium (for the HTML digest test)" >&2
   else
     echo "setup: chromium is missing; the HTML digest test needs it (apt-get install chromium)" >&2
   fi

@@ -160,3 +160,51 @@ def test_a_metric_that_cannot_be_computed_stops_the_run(tmp_path, seeds_copy):
     f = write_cases(tmp_path, seeds_copy, text)
     with pytest.raises(UsageError, match="case 'skynet': source 'unreadable.txt' was not ingested"):
         _run(f)
+
+
+def test_blind_bank_splits_are_fixed_disjoint_and_reproducible(tmp_path):
+    """evals/splits/ is what evals/make_splits.py writes from evals/bank/: re-running it changes
+    nothing, no question is in two splits, and corpus questions follow their story's split."""
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    copy = tmp_path / "evals"
+    shutil.copytree(ROOT / "evals", copy)
+    subprocess.run([sys.executable, str(copy / "make_splits.py")], check=True, capture_output=True)
+    for split in ("train", "dev", "test"):
+        for f in (ROOT / "evals" / "splits" / split).glob("*.yaml"):
+            assert (copy / "splits" / split / f.name).read_text() == f.read_text()
+    ids = {}
+    for split in ("train", "dev", "test"):
+        for cf in load([ROOT / "evals" / "splits" / split]):
+            for c in cf.cases:
+                assert c.id not in ids, f"{c.id} in {ids.get(c.id)} and {split}"
+                ids[c.id] = split
+    assert len(ids) >= 300
+    story_split = {a["file"]: a["split"] for a in
+                   yaml.safe_load((ROOT / "evals" / "labels" / "corpus.yaml").read_text())["articles"]}
+    for cf in load([ROOT / "evals" / "splits" / "test"]):
+        for c in cf.cases:
+            assert all(story_split.get(s, "test") == "test" for s in c.sources)
+
+
+def test_eval_reports_the_question_figures(tmp_path, seeds_copy):
+    f = write_cases(tmp_path, seeds_copy, """corpus: corpus
+cases:
+  - {id: a, type: german_only, question: "Who interviewed Trump on CBS?", all_of: [Dokoupil],
+     sources: [002_cf314d619be69ddf.txt]}
+  - {id: u, type: unanswerable, question: "What did the Mars colony mayor say about tariffs?"}
+""")
+    out = tmp_path / "r.json"
+    r = rag("eval", "--cases", str(f), "--min-pass", "0", "--json", str(out))
+    assert r.returncode == 0, r.stderr
+    import json
+
+    figures = json.loads(out.read_text())["figures"]
+    assert figures["questions"] == 2 and figures["quotes_verbatim"] == 1.0
+    assert set(figures) >= {"answerable_recall", "wrong_answers", "unanswerable_refused", "german_only_recall"}
+    assert "answerable_recall" in r.stdout
+    assert rag("eval", "--split", "nope").returncode == 2

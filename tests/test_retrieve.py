@@ -14,8 +14,8 @@ def test_bm25_ranks_the_document_with_the_rare_term_first():
     assert index.search(query_terms("Which AI models does Tesla train?"), 3)[0][0] == "2"
 
 
-def test_lexicon_expands_english_questions_into_german_terms():
-    weights = query_terms("What did he say in January about months behind?")
+def test_dictionary_expands_english_questions_into_german_terms():
+    weights = query_terms("What did he say in January about months behind?")  # Ding: months -> Monate
     assert stem("januar") in weights and weights[stem("januar")] == 1.0  # cognate stems match directly
     assert stem("hinterher") in weights and weights[stem("hinterher")] < 1.0
     assert stem("monate") in weights

@@ -1,0 +1,141 @@
+"""The answer selector, two small models fitted by benchmarks/fit_selector.py and shipped in
+rag/data/selector.json:
+
+1. a ranker: a linear score over the evidence features (rag/evidence.py), trained as a softmax
+   over each question's candidate sentences (the sentence stating the answer should win);
+2. an answer model: a logistic model over the winner's score, its margin over the runner-up, its
+   softmax share, and whether it offers the asked-for kind of answer (type_ok) and names what the
+   question names (names_ctx), giving the probability that the answer is right.
+
+Weights are fitted on the train split of the blind question bank; `answer_threshold` and
+`keep_ratio` are chosen on dev. Decision: answer with the best sentence when the answer model
+reaches the threshold, adding up to two more whose share comes close (`keep_ratio` of the
+best's) and that are not copies of one already chosen; otherwise refuse, showing the closest
+sentences when the answer model still reaches `closest_threshold` (relevant, not an answer)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+from rag.bm25 import terms
+from rag.evidence import FEATURES, Evidence
+
+ANSWER_FEATURES = ("top", "margin", "share", "type_ok", "names_ctx")
+
+
+def answer_features(scores: list[float], best: dict[str, float]) -> dict[str, float]:
+    """What the answer model sees: the ranked candidate scores (best first) and whether the best
+    sentence offers the kind of answer asked for and names what the question names."""
+    top = scores[0]
+    second = scores[1] if len(scores) > 1 else top - 10.0
+    total = sum(math.exp(x - top) for x in scores)
+    return {"top": top, "margin": top - second, "share": 1.0 / total, "type_ok": best["type_ok"],
+            "names_ctx": best["names_ctx"]}
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: dict[str, float]  # the ranker
+    answer_weights: dict[str, float]
+    answer_bias: float
+    answer_threshold: float
+    closest_threshold: float
+    keep_ratio: float
+    max_sentences: int = 3
+
+    def score(self, feats: dict[str, float]) -> float:
+        return sum(self.weights[k] * feats[k] for k in FEATURES)
+
+    def answer_probability(self, scores: list[float], best: dict[str, float]) -> float:
+        feats = answer_features(scores, best)
+        z = self.answer_bias + sum(self.answer_weights[k] * feats[k] for k in ANSWER_FEATURES)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_json(self) -> dict:
+        return {"features": list(FEATURES), "weights": self.weights, "answer_features": list(ANSWER_FEATURES),
+                "answer_weights": self.answer_weights, "answer_bias": self.answer_bias,
+                "answer_threshold": self.answer_threshold, "closest_threshold": self.closest_threshold,
+                "keep_ratio": self.keep_ratio, "max_sentences": self.max_sentences}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Model":
+        if list(data["features"]) != list(FEATURES) or list(data["answer_features"]) != list(ANSWER_FEATURES):
+            raise RuntimeError("rag/data/selector.json was fitted on other features; run benchmarks/fit_selector.py")
+        return cls({k: float(v) for k, v in data["weights"].items()},
+                   {k: float(v) for k, v in data["answer_weights"].items()}, float(data["answer_bias"]),
+                   float(data["answer_threshold"]), float(data["closest_threshold"]), float(data["keep_ratio"]),
+                   int(data.get("max_sentences", 3)))
+
+
+@lru_cache(maxsize=1)
+def shipped() -> Model:
+    return Model.from_json(json.loads(files("rag").joinpath("data/selector.json").read_text(encoding="utf-8")))
+
+
+@dataclass
+class Selection:
+    chosen: list[Evidence]  # the answer's sentences, best first; [] = refuse
+    closest: list[Evidence]  # when refusing: relevant sentences below the threshold
+    confidence: float = 0.0  # the answer model's probability
+
+
+def eligible(features: dict[str, float]) -> bool:
+    """What any answer must be: of the asked-for kind (a number for "how many", a date for
+    "when", a name the question lacks for "who"), from a passage about what the question names
+    (at least half its names: "US" may be written "United States"). Names in the sentence itself
+    are not required: answers often refer back ("the company", "he"); measured on train, that
+    requirement lost a third of the right answers."""
+    return features["type_ok"] > 0.0 and features["names_art"] >= 0.5
+
+
+def rank(model: Model, evidence: list[Evidence]) -> list[Evidence]:
+    for e in evidence:
+        e.score = model.score(e.features)
+    return sorted(evidence, key=lambda e: (-e.score, e.passage.source, e.start))
+
+
+def _copy_of(a: Evidence, b: Evidence) -> bool:
+    x, y = set(terms(a.text)), set(terms(b.text))
+    return len(x & y) / max(1, len(x | y)) > 0.6  # syndicated copies, repeated wire text
+
+
+def select(model: Model, candidates: list[Evidence]) -> Selection:
+    """candidates ranked best first; only eligible ones can answer, any can be shown as closest."""
+    ranked = [e for e in candidates if eligible(e.features)]
+    confidence = model.answer_probability([e.score for e in ranked], ranked[0].features) if ranked else 0.0
+    if confidence < model.answer_threshold:
+        closest: list[Evidence] = []
+        top = model.answer_probability([e.score for e in candidates], candidates[0].features) if candidates else 0.0
+        if max(confidence, top) >= model.closest_threshold:
+            for e in candidates[:4]:
+                if len(closest) < 2 and not any(_copy_of(e, c) for c in closest):
+                    closest.append(e)
+        return Selection([], closest, confidence)
+    scores = [e.score for e in ranked]
+    chosen = [ranked[0]]
+    for e in ranked[1:]:
+        # softmax shares relative to the best: exp(score - best score)
+        if len(chosen) >= model.max_sentences or math.exp(e.score - scores[0]) < model.keep_ratio:
+            break
+        if not any(_copy_of(e, c) for c in chosen):
+            chosen.append(e)
+    return Selection(chosen, [], confidence)
+
+
+def choose(ws, question: str, passages, texts: dict[str, str], model: Model | None = None) -> Selection:
+    """The whole extractive decision for one question over its retrieved passages."""
+    from rag import evidence as ev
+    from rag.bm25 import load_index
+
+    if not passages:
+        return Selection([], [])
+    index = load_index(ws.catalog, ws.home / "cache")
+    q = ev.analyse(question, index.idf)
+    if ev.missing_specifics(q, set(index.postings)):
+        return Selection([], [])  # it asks about a name or year no article mentions
+    candidates = ev.describe(q, ev.evidence_sentences(passages, texts), ws.embedder.embed)
+    return select(model or shipped(), rank(model or shipped(), candidates))

@@ -1,0 +1,62 @@
+"""The answer selector's decision rule (rag/selector.py) on hand-made candidates, and the shipped
+fitted model."""
+
+import pytest
+
+from rag import selector
+from rag.evidence import FEATURES, Evidence
+from rag.retrieve import Passage
+
+MODEL = selector.Model(
+    weights={k: (1.0 if k == "cov" else 0.0) for k in FEATURES},
+    answer_weights={"top": 1.0, "margin": 0.0, "share": 0.0, "type_ok": 0.0, "names_ctx": 0.0},
+    answer_bias=0.0, answer_threshold=0.6, closest_threshold=0.3, keep_ratio=0.5)
+
+
+def cand(text: str, cov: float, type_ok: float = 1.0, names_art: float = 1.0, source: str = "a.txt") -> Evidence:
+    p = Passage(f"{source}-0", source, source, "T", "en", text, 0, len(text), 1.0)
+    feats = {k: 0.0 for k in FEATURES} | {"cov": cov, "type_ok": type_ok, "names_art": names_art,
+                                          "names_ctx": 1.0}
+    return Evidence(p, 0, len(text), text, features=feats)
+
+
+def decide(*cands):
+    return selector.select(MODEL, selector.rank(MODEL, list(cands)))
+
+
+def test_confident_best_sentence_answers_and_close_ones_join():
+    sel = decide(cand("Sales rose 5% in May.", 2.0), cand("Profit fell 3% in June.", 1.5),
+                 cand("The weather was fine.", 0.1))
+    assert [e.text for e in sel.chosen] == ["Sales rose 5% in May.", "Profit fell 3% in June."]  # exp(-0.5) >= 0.5
+    assert sel.closest == []
+
+
+def test_near_copies_are_not_repeated():
+    sel = decide(cand("Sales rose 5% in May, the firm said.", 2.0),
+                 cand("Sales rose 5% in May, the firm said on Monday.", 1.9, source="b.txt"))
+    assert len(sel.chosen) == 1
+
+
+def test_below_threshold_refuses_with_closest_passages():
+    sel = decide(cand("Sales rose in May.", 0.4), cand("Profit fell.", 0.35), cand("Rain.", -3.0))
+    assert sel.chosen == [] and [e.text for e in sel.closest] == ["Sales rose in May.", "Profit fell."]
+
+
+def test_irrelevant_candidates_give_a_flat_refusal():
+    sel = decide(cand("Rain.", -2.0), cand("Snow.", -3.0))
+    assert sel.chosen == [] and sel.closest == []
+
+
+@pytest.mark.parametrize("type_ok, names_art", [(0.0, 1.0), (1.0, 0.0)])
+def test_an_answer_must_offer_the_asked_type_from_a_passage_about_the_names(type_ok, names_art):
+    wrong_kind = cand("The company said it was pleased.", 3.0, type_ok=type_ok, names_art=names_art)
+    sel = decide(wrong_kind, cand("Sales rose 5% in May.", 1.0))
+    assert sel.chosen == [] or sel.chosen[0].text == "Sales rose 5% in May."
+    assert wrong_kind not in sel.chosen
+
+
+def test_shipped_model_matches_the_features_and_was_fitted():
+    m = selector.shipped()
+    assert set(m.weights) == set(FEATURES)
+    assert 0.0 < m.closest_threshold <= m.answer_threshold < 1.0
+    assert m.weights["cov"] > 0 and m.weights["sim"] > 0  # a sentence covering the question should rank higher
