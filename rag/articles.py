@@ -156,25 +156,29 @@ def _first_sentence(line: str, limit: int = 120) -> str:
     return s[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def extract_metadata(text: str, boilerplate: list[tuple[int, int]]) -> tuple[str, str | None, str | None]:
-    """(title, outlet, published date) as far as the text states them."""
+def extract_metadata(text: str, boilerplate: list[tuple[int, int]],
+                     raw_html: str | None = None) -> tuple[str, str | None, str | None]:
+    """(title, outlet, published date) as far as the text states them (rag/headlines.py,
+    rag/dates.py)."""
+    from rag import dates, headlines
+
     footer = _POST_FOOTER.search(text)
     outlet = footer.group("outlet").strip() if footer else None
-    published = None
-    head = text.lstrip()[:200]
-    date = _DATE_LINE.match(head) or _ISO_DATE.match(head)
-    if date:
-        published = date.group("date")
+    stated = dates.publication_date(text)
+    published = stated.isoformat() if stated else None
     if footer:
         return footer.group("title").strip(), outlet, published
     skip = set(boilerplate)
-    for m in re.finditer(r"[^\n]+", text):
-        if (m.start(), m.end()) in skip or not m.group().strip():
-            continue
-        line = m.group().strip()
+    lines = [m.group().strip() for m in re.finditer(r"[^\n]+", text)
+             if (m.start(), m.end()) not in skip and m.group().strip()]
+    title = (headlines.from_html(raw_html) if raw_html else None) or headlines.from_text(lines)
+    if title:
+        return title, outlet, published
+    date = _DATE_LINE.match(text.lstrip()[:200]) or _ISO_DATE.match(text.lstrip()[:200])
+    for line in lines:  # no line reads as a title: the first sentence that is not a date or byline
         if date and line.lower().startswith(date.group(0).strip().lower()):
             line = line[len(date.group(0).strip()):].strip()
-        if not line:
+        if not line or dates.is_dateline_or_stamp(line):
             continue
         if len(line) <= 150 and not line.endswith((".", "!", "?")):
             return line, outlet, published
@@ -196,13 +200,14 @@ def read_article(path: Path, source: str, max_bytes: int) -> Article:
     except OSError as exc:
         raise UnreadableFileError(f"{source}: cannot read ({exc.strerror or exc})") from None
     text = decode(data, source)
+    raw_html = None
     if path.suffix.lower() in {".html", ".htm"}:
-        text = html_to_text(text)
+        raw_html, text = text, html_to_text(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise UsageError(f"{source}: empty file")
     boiler = boilerplate_ranges(text)
-    title, outlet, published = extract_metadata(text, boiler)
+    title, outlet, published = extract_metadata(text, boiler, raw_html)
     return Article(
         path=path,
         source=source,
