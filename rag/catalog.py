@@ -152,6 +152,16 @@ class Catalog:
         self._bump(self.db)
         self.db.execute("COMMIT")
 
+    def update_metadata(self, article_id: str, title: str, outlet: str | None, published: str | None,
+                        language: str) -> bool:
+        """What a newer rag reads from an unchanged text (title, outlet, date, language); True if
+        anything changed. No vectors or chunks are involved."""
+        cur = self.db.execute(
+            "UPDATE articles SET title=?, outlet=?, published=?, language=? WHERE article_id=? AND "
+            "(title IS NOT ? OR outlet IS NOT ? OR published IS NOT ? OR language IS NOT ?)",
+            (title, outlet, published, language, article_id, title, outlet, published, language))
+        return cur.rowcount > 0
+
     def counts(self) -> tuple[int, int]:
         a = self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         c = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]

@@ -111,6 +111,9 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
             if old and old.article_id == article.article_id:
                 seen_ids.setdefault(article.article_id, cand.source)
                 report.unchanged.append(cand.source)
+                # a newer rag may read the same text better (headline, date): keep the row current
+                cat.update_metadata(article.article_id, article.title, article.outlet, article.published,
+                                    article.language)
                 continue
             twin = cat.article(article.article_id)
             if article.article_id in seen_ids or (twin and twin.path != str(cand.path) and Path(twin.path).exists()):

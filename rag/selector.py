@@ -137,5 +137,6 @@ def choose(ws, question: str, passages, texts: dict[str, str], model: Model | No
     q = ev.analyse(question, index.idf)
     if ev.missing_specifics(q, set(index.postings)):
         return Selection([], [])  # it asks about a name or year no article mentions
-    candidates = ev.describe(q, ev.evidence_sentences(passages, texts), ws.embedder.embed)
-    return select(model or shipped(), rank(model or shipped(), candidates))
+    model = model or shipped()
+    candidates = ev.describe(q, ev.evidence_sentences(passages, texts), ws.embedder.embed, model.weights)
+    return select(model, rank(model, candidates))

@@ -1,24 +1,40 @@
 """Grouping articles into stories: articles reporting the same event, across outlets and languages.
 
 Two signals, both from the content: the ledes (first two body sentences, German glossed into
-English) compared with MiniLM, and the share of distinctive names and numbers two articles have in
-common. Clusters merge along their strongest link when the average link between them holds up
-too. Near-identical texts (syndicated copies) always join and are marked as such."""
+English through the dictionary) compared with MiniLM, and the share of distinctive names and
+numbers two articles have in common. A story is one event: two articles whose stated publication
+dates lie more than `max_days` apart are never linked. Clusters merge along their strongest link
+when the average link between them holds up too. Near-identical texts (syndicated copies) always
+join and are marked as such. The parameters are fitted by benchmarks/fit_stories.py on the train
+stories of the labelled corpus and chosen on its dev stories (rag/data/stories.json)."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib.resources import files
 
 from rag.chunking import _content_sentences
 from rag.crosslingual import facts, gloss, names
 
-# Centred between the seeds' weakest same-story link (0.82) and strongest cross-story link (0.69).
-THRESHOLD = 0.76
-AVERAGE_LINK = 0.6  # and the mean over all cross pairs of two merging clusters
-FACT_WEIGHT = 0.5
-CONFLICT_PENALTY = 0.7
+@dataclass(frozen=True)
+class Params:
+    threshold: float = 0.76  # a link: lede similarity + fact_weight x shared facts, at least this
+    average_link: float = 0.6  # and the mean over all cross pairs of two merging clusters
+    fact_weight: float = 0.5
+    max_days: int = 7  # stated publication dates further apart: different events
+    conflict_penalty: float = 0.7  # ledes naming different distinctive actors
+    date_bonus: float = 0.0  # both dated, within max_days: evidence of one event
+
+
+@lru_cache(maxsize=1)
+def fitted() -> Params:
+    data = json.loads(files("rag").joinpath("data/stories.json").read_text(encoding="utf-8"))
+    return Params(**{k: v for k, v in data.items() if k in Params.__dataclass_fields__})
 
 
 @dataclass
@@ -77,9 +93,17 @@ def _fact_weights(items: list[StoryArticle]) -> dict[str, float]:
     return {f: math.log((n + 1) / (c + 0.5)) if c < max(3, 0.5 * n) else 0.0 for f, c in df.items()}
 
 
-def similarity_matrix(items: list[StoryArticle]):
+def _published(item: StoryArticle) -> date | None:
+    try:
+        return date.fromisoformat(item.row.published) if item.row.published else None
+    except ValueError:
+        return None
+
+
+def similarity_matrix(items: list[StoryArticle], params: Params | None = None):
     import numpy as np
 
+    params = params or fitted()
     n = len(items)
     if n == 0:
         return np.zeros((0, 0))
@@ -99,8 +123,8 @@ def similarity_matrix(items: list[StoryArticle]):
                 shared[(a, b)] += weights[f]
     for (a, b), w in shared.items():
         overlap = w / min(mass[a], mass[b])
-        sim[a, b] += FACT_WEIGHT * overlap
-        sim[b, a] += FACT_WEIGHT * overlap
+        sim[a, b] += params.fact_weight * overlap
+        sim[b, a] += params.fact_weight * overlap
     # Ledes that each name their own distinctive actors and places, sharing few, report different
     # events however alike their wording ("Acme opens a plant in Turin" / "Kestrel opens a lab in Lisbon").
     lede_names = [{f for f in names(i.lede) if weights.get(f, 0) > 0} for i in items]
@@ -108,22 +132,34 @@ def similarity_matrix(items: list[StoryArticle]):
         for b in range(a + 1, n):
             la, lb = lede_names[a], lede_names[b]
             if len(la) >= 2 and len(lb) >= 2 and len(la & lb) / min(len(la), len(lb)) < 0.5:
-                sim[a, b] -= CONFLICT_PENALTY
-                sim[b, a] -= CONFLICT_PENALTY
+                sim[a, b] -= params.conflict_penalty
+                sim[b, a] -= params.conflict_penalty
+    days = [_published(i) for i in items]
+    for a in range(n):
+        for b in range(a + 1, n):
+            if days[a] and days[b]:
+                if abs((days[a] - days[b]).days) > params.max_days:
+                    sim[a, b] = sim[b, a] = -1.0  # the same company in another month is another story
+                else:
+                    sim[a, b] += params.date_bonus
+                    sim[b, a] += params.date_bonus
     return sim
 
 
-def _near_duplicate(a: str, b: str) -> bool:
-    def shingles(t: str) -> set[str]:
-        w = t.lower().split()
-        return {" ".join(w[i:i + 5]) for i in range(max(1, len(w) - 4))}
+def _shingles(text: str) -> frozenset[str]:
+    w = text.lower().split()
+    return frozenset(" ".join(w[i:i + 5]) for i in range(max(1, len(w) - 4)))
 
-    sa, sb = shingles(a), shingles(b)
+
+def _near_duplicate(sa: frozenset[str], sb: frozenset[str]) -> bool:
     return len(sa & sb) / max(1, min(len(sa), len(sb))) > 0.8
 
 
-def group(items: list[StoryArticle], threshold: float = THRESHOLD) -> list[Story]:
-    sim = similarity_matrix(items)
+def group(items: list[StoryArticle], params: Params | None = None, sim=None) -> list[Story]:
+    """sim: the similarity_matrix of items for these params, when the caller has it already."""
+    params = params or fitted()
+    sim = similarity_matrix(items, params) if sim is None else sim
+    threshold = params.threshold
     parent = list(range(len(items)))
 
     def find(x: int) -> int:
@@ -142,7 +178,7 @@ def group(items: list[StoryArticle], threshold: float = THRESHOLD) -> list[Story
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
-        if float(sim[np.ix_(members[ra], members[rb])].mean()) >= AVERAGE_LINK:
+        if float(sim[np.ix_(members[ra], members[rb])].mean()) >= params.average_link:
             parent[ra] = rb
             members[rb] += members.pop(ra)
     first_of_key: dict[str, int] = {}
@@ -155,11 +191,14 @@ def group(items: list[StoryArticle], threshold: float = THRESHOLD) -> list[Story
     for k in range(len(items)):
         clusters.setdefault(find(k), []).append(k)
     stories = []
+    shingles: dict[int, frozenset[str]] = {}
     for members in clusters.values():
         story = Story([items[k] for k in members])
+        for k in members if len(members) > 1 else ():
+            shingles[k] = _shingles(items[k].row.text)
         for x_pos, x in enumerate(members):
             for y in members[:x_pos]:
-                if items[x].duplicate_of is None and _near_duplicate(items[x].row.text, items[y].row.text):
+                if items[x].duplicate_of is None and _near_duplicate(shingles[x], shingles[y]):
                     items[x].duplicate_of = items[y].row.article_id
         stories.append(story)
     return stories

@@ -179,3 +179,14 @@ def test_rag_home_inside_the_ingested_folder_is_never_read_as_articles(tmp_path,
     again = ingest(ws, [corpus])  # the first run wrote its own files (snapshot, catalog) under home
     assert [a.source for a in ws.catalog.articles()] == ["story.txt"]
     assert again.unchanged == ["story.txt"] and not again.added and not again.skipped
+
+
+def test_unchanged_text_gets_the_metadata_a_newer_reader_extracts(fake_ws, seeds_copy, fake_embedder):
+    row = next(r for r in fake_ws.catalog.articles() if r.source.startswith("004"))
+    fake_ws.catalog.db.execute("UPDATE articles SET title='stale', published=NULL WHERE article_id=?",
+                               (row.article_id,))  # as an older rag stored it
+    before = fake_embedder.texts
+    report = ingest(fake_ws, [seeds_copy])
+    again = fake_ws.catalog.article(row.article_id)
+    assert again.title == row.title and again.published == "2026-02-06"
+    assert fake_embedder.texts == before and len(report.unchanged) == 5  # nothing embedded again
