@@ -381,12 +381,11 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+        # usage errors of click, or of the copy of click that typer vendors (typer._click)
+        if isinstance(getattr(exc, "exit_code", None), int) and callable(getattr(exc, "show", None)):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        if type(exc).__name__ == "Abort":
             sys.exit(130)
         if os.environ.get("RAG_DEBUG"):
             raise

@@ -134,3 +134,11 @@ def test_openai_embeddings_when_configured(seeds_copy):
     assert ask.returncode == 0, ask.stderr
     # the store now refuses the local model
     assert "openai:fake-embed" in one_line_error(rag("ask", "Who?"), 4)
+
+
+@pytest.mark.parametrize("args, says", [(["ask"], "Missing argument"), (["ask", "q", "--nope"], "No such option"),
+                                        (["digest", "--format", "pdf"], "pdf")])
+def test_usage_errors_are_usage_errors_not_internal_ones(args, says):
+    r = rag(*args)
+    assert r.returncode == 2 and says in r.stderr
+    assert "internal error" not in r.stderr and "Traceback" not in r.stderr
