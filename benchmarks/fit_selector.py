@@ -165,12 +165,12 @@ def main() -> None:
     print(f"chosen on dev: keep_ratio={keep} answer_threshold={threshold}")
     print(f"  answer model: {dict(zip(ANSWER_FEATURES, np.round(aw, 3)))} bias {ab:.3f}")
     print(f"  train {t_train}\n  dev   {t_dev}")
-    model = {"features": list(FEATURES), "weights": {k: round(float(v), 4) for k, v in zip(FEATURES, w)},
-             "answer_features": list(ANSWER_FEATURES),
-             "answer_weights": {k: round(float(v), 4) for k, v in zip(ANSWER_FEATURES, aw)},
-             "answer_bias": round(ab, 4), "answer_threshold": threshold, "closest_threshold": round(threshold / 2, 4),
-             "keep_ratio": keep, "max_sentences": 3,
-             "fitted_on": "evals/splits/train (weights), evals/splits/dev (keep_ratio, answer_threshold)"}
+    from rag.selector import Model
+
+    model = Model({k: round(float(v), 4) for k, v in zip(FEATURES, w)},
+                  {k: round(float(v), 4) for k, v in zip(ANSWER_FEATURES, aw)}, round(ab, 4), threshold,
+                  round(threshold / 2, 4), keep).to_json()
+    model["fitted_on"] = "evals/splits/train (weights), evals/splits/dev (keep_ratio, answer_threshold)"
     if not args.dry_run:
         (ROOT / "rag" / "data" / "selector.json").write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
         print("wrote rag/data/selector.json")
