@@ -7,6 +7,7 @@ import math
 import pickle
 import re
 import unicodedata
+from functools import lru_cache
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def _fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     w = _fold(word.lower())
     return w if w[:1].isdigit() else w[:STEM]

@@ -151,8 +151,9 @@ def _share(names: list[set[str]], have: set[str]) -> float:
     return sum(bool(n & have) for n in names) / len(names) if names else 1.0
 
 
-def features(q: Question, ev: Evidence, similarity: float) -> dict[str, float]:
-    own, ctx, passage = set(terms(ev.text)), set(terms(ev.context)), set(terms(ev.passage.text))
+def features(q: Question, ev: Evidence, similarity: float, passage_terms: set[str] | None = None) -> dict[str, float]:
+    own, ctx = set(terms(ev.text)), set(terms(ev.context))
+    passage = passage_terms if passage_terms is not None else set(terms(ev.passage.text))
     sentence_words = [stem(w) for w in words(ev.text)]
     novel = sum(w not in q.stems for w in sentence_words) / len(sentence_words) if sentence_words else 0.0
     return {
@@ -188,8 +189,11 @@ def describe(q: Question, evidence: list[Evidence], embed, weights: dict[str, fl
     same."""
     if not evidence:
         return evidence
+    passage_terms: dict[str, set[str]] = {}
     for e in evidence:
-        e.features = features(q, e, 0.0)
+        if e.passage.chunk_id not in passage_terms:
+            passage_terms[e.passage.chunk_id] = set(terms(e.passage.text))
+        e.features = features(q, e, 0.0, passage_terms[e.passage.chunk_id])
         e.coverage = e.features["cov"]
     todo = evidence
     if weights is not None:
