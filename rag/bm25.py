@@ -46,6 +46,19 @@ def terms(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=20_000)
+def term_set(text: str) -> frozenset[str]:
+    """terms(text) as a set, memoised: a warm process scores the same stored sentences and
+    passages for question after question."""
+    return frozenset(terms(text))
+
+
+@lru_cache(maxsize=20_000)
+def word_stems(text: str) -> tuple[str, ...]:
+    """The stems of text's words in order (no hyphen parts), memoised like term_set."""
+    return tuple(stem(w) for w in words(text))
+
+
 def query_terms(question: str, expansion_weight: float = 0.6) -> dict[str, float]:
     """Weighted query terms: the question's own terms at 1.0, translations at expansion_weight."""
     from rag.dictionary import translations

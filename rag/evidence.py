@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag import textfacts
-from rag.bm25 import stem, terms, words
+from rag.bm25 import stem, term_set, terms, word_stems, words
 from rag.dictionary import translations
 from rag.retrieve import Passage
 from rag.sentences import split_sentences
@@ -141,7 +141,7 @@ def is_german_noun(word: str) -> bool:
 
 
 def coverage(q: Question, text: str, focus: bool = False) -> float:
-    have = set(terms(text))
+    have = term_set(text)
     weighted = q.focus if focus else q.words
     total = sum(w for _, w in weighted)
     return sum(w for alts, w in weighted if alts & have) / total if total else 0.0
@@ -151,10 +151,10 @@ def _share(names: list[set[str]], have: set[str]) -> float:
     return sum(bool(n & have) for n in names) / len(names) if names else 1.0
 
 
-def features(q: Question, ev: Evidence, similarity: float, passage_terms: set[str] | None = None) -> dict[str, float]:
-    own, ctx = set(terms(ev.text)), set(terms(ev.context))
-    passage = passage_terms if passage_terms is not None else set(terms(ev.passage.text))
-    sentence_words = [stem(w) for w in words(ev.text)]
+def features(q: Question, ev: Evidence, similarity: float) -> dict[str, float]:
+    own, ctx = term_set(ev.text), term_set(ev.context)
+    passage = term_set(ev.passage.text)
+    sentence_words = word_stems(ev.text)
     novel = sum(w not in q.stems for w in sentence_words) / len(sentence_words) if sentence_words else 0.0
     return {
         "sim": max(similarity, 0.0),
@@ -189,11 +189,8 @@ def describe(q: Question, evidence: list[Evidence], embed, weights: dict[str, fl
     same."""
     if not evidence:
         return evidence
-    passage_terms: dict[str, set[str]] = {}
     for e in evidence:
-        if e.passage.chunk_id not in passage_terms:
-            passage_terms[e.passage.chunk_id] = set(terms(e.passage.text))
-        e.features = features(q, e, 0.0, passage_terms[e.passage.chunk_id])
+        e.features = features(q, e, 0.0)
         e.coverage = e.features["cov"]
     todo = evidence
     if weights is not None:

@@ -27,9 +27,11 @@ class App:
         self.started = time.time()
 
     def warm_up(self, max_sentences: int = 2000) -> None:
-        """Load the models and index, and embed the stored sentences (newest articles first, up
-        to max_sentences) so that answering needs only the question's own embedding."""
+        """Load the models and index, and embed the stored sentences as the selector compares them
+        (German ones glossed; newest articles first, up to max_sentences) so that answering needs
+        only the question's own embedding."""
         from rag.bm25 import load_index
+        from rag.evidence import in_english
         from rag.sentences import split_sentences
 
         self.ws.embedder.embed(["warm up"])
@@ -38,7 +40,7 @@ class App:
         sentences: list[str] = []
         for row in sorted(self.ws.catalog.articles(), key=lambda r: -r.ingested_at):
             for chunk in self.ws.catalog.chunks(row.article_id):
-                sentences += [x.text for x in split_sentences(row.text, chunk.start, chunk.end)]
+                sentences += [in_english(x.text, row.language) for x in split_sentences(row.text, chunk.start, chunk.end)]
             if len(sentences) >= max_sentences:
                 break
         if sentences:

@@ -79,16 +79,20 @@ def names(text: str) -> list[str]:
     return out
 
 
+def _any_word(words) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b")
+
+
+_NUMBER_WORD = _any_word(NUMBER_WORDS)
+_DATE_WORD = _any_word(w for w in (*MONTHS, *WEEKDAYS, *RELATIVE_DAYS) if len(w) > 2)
+
+
 def has_number(text: str) -> bool:
-    low = text.lower()
-    return bool(_NUMBER.search(text)) or any(re.search(rf"\b{w}\b", low) for w in NUMBER_WORDS)
+    return bool(_NUMBER.search(text) or _NUMBER_WORD.search(text.lower()))
 
 
 def has_date(text: str) -> bool:
-    low = text.lower()
-    if _YEAR.search(text) or _NUMERIC_DATE.search(text):
-        return True
-    return any(re.search(rf"\b{w}\b", low) for w in (*MONTHS, *WEEKDAYS, *RELATIVE_DAYS) if len(w) > 2)
+    return bool(_YEAR.search(text) or _NUMERIC_DATE.search(text) or _DATE_WORD.search(text.lower()))
 
 
 def places(text: str) -> list[str]:
