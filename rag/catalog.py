@@ -172,7 +172,19 @@ class Catalog:
 
     # writes
     def mark_pending(self, article_id: str, old_id: str | None) -> None:
-        self.db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?, ?)", (article_id, old_id, time.time()))
+        self.mark_pending_many([(article_id, old_id)])
+
+    def mark_pending_many(self, items: list[tuple[str, str | None]]) -> None:
+        """One transaction (one fsync) for a whole group of articles about to be written."""
+        now = time.time()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO pending VALUES (?, ?, ?)",
+                                [(aid, old, now) for aid, old in items])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def clear_pending(self, article_id: str) -> None:
         self.db.execute("DELETE FROM pending WHERE article_id=?", (article_id,))

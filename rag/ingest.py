@@ -206,8 +206,8 @@ class _Group:
         ws = self.ws
         ws.record_embedding(ws.embedder.name, len(vectors[0]))
         cat, store = ws.catalog, ws.store
-        for _, article, _, old_id, _ in items:
-            cat.mark_pending(article.article_id, old_id)  # a death from here on is cleaned up next run
+        # a death from here on is cleaned up by the next run
+        cat.mark_pending_many([(article.article_id, old_id) for _, article, _, old_id, _ in items])
         for _, article, _, old_id, _ in items:
             if old_id:
                 store.delete_article(old_id)
