@@ -226,8 +226,10 @@ def digest(
     fmt: Annotated[str, typer.Option("--format", help="md | html | json")] = "md",
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write to this file instead of stdout.")] = None,
     engine: Annotated[Optional[str], typer.Option(help="openai | local | extractive (default as for ask).")] = None,
+    regroup: Annotated[bool, typer.Option(help="Forget earlier digests' stories and group afresh (new ids).")] = False,
 ):
-    """The period's news as stories: headline, cited key points, outlets, disagreements."""
+    """The period's news as stories: headline, cited key points, outlets, disagreements. Stories
+    keep their ids across digests; new articles join one or start their own."""
     from rag import render_digest
     from rag.digest import make_digest, to_json
     from rag.engines import make_engine, parse_engine
@@ -237,7 +239,7 @@ def digest(
         raise UsageError(f"--format {fmt!r}: choose md, html or json")
     ws = _workspace()
     eng = make_engine(ws, parse_engine(engine, ws.settings))
-    result = make_digest(ws, on, since, all_, eng)
+    result = make_digest(ws, on, since, all_, eng, regroup=regroup)
     if fmt == "json":
         text = json.dumps(to_json(result), ensure_ascii=False, indent=2) + "\n"
     else:

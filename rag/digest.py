@@ -83,7 +83,7 @@ def _headline(items) -> str:
     return items[order[0]].row.title
 
 
-def build(ws, rows, period: Period, selection: dict, engine, now: datetime) -> dict:
+def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regroup: bool = False) -> dict:
     from rag.keypoints import disagreements, story_points
     from rag.stories import group, prepare
     from rag.summarize import Numbering, llm_points, point_from
@@ -91,9 +91,9 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime) -> d
     items = prepare(rows, ws.embedder)
     numbering = Numbering()
     previous = last_digest(ws.home)
-    seen_before = {a for s in (previous or {}).get("stories", []) for a in s.get("article_ids", [])}
+    assigned = {} if regroup else known_stories(ws.home)
     stories = []
-    for story in group(items):
+    for story in group(items, known=[assigned.get(r.article_id) for r in rows]):
         rows_ = story.rows
         kps = story_points(rows_, k=min(5, max(2, len(rows_) + 1)))
         points = [point_from(ws, kp, numbering) for kp in kps]
@@ -110,11 +110,11 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime) -> d
         outlets = sorted({r.outlet or r.source for r in rows_})
         articles = [{"article_id": r.article_id, "source": r.source, "title": r.title, "outlet": r.outlet,
                      "language": r.language, "date": article_time(r)[0].date().isoformat(),
-                     "date_from": article_time(r)[1], "new": r.article_id not in seen_before,
+                     "date_from": article_time(r)[1], "new": r.article_id not in assigned,
                      "duplicate_of": next((m.duplicate_of for m in story.members if m.row is r), None)}
                     for r in rows_]
         stories.append({
-            "id": story_id(rows_),
+            "id": story.known_id or story_id(rows_),
             "title": _headline(story.members),
             "points": points,
             "articles": articles,
@@ -124,9 +124,8 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime) -> d
             "languages": sorted({r.language for r in rows_}),
             "date_range": [dates[0], dates[-1]],
             "disagreements": [_disagreement(ws, d, numbering) for d in disagreements(rows_)],
-            "new": previous is not None and not any(a["article_id"] in seen_before for a in articles),
-            "updated": previous is not None and any(a["new"] for a in articles)
-            and any(not a["new"] for a in articles),
+            "new": bool(assigned) and story.known_id is None,
+            "updated": story.known_id is not None and any(a["new"] for a in articles),
             "fallback_reason": reason,
         })
     # importance: coverage (articles, then outlets), then recency; the id keeps ties stable
@@ -192,20 +191,55 @@ def last_digest(home: Path) -> dict | None:
     return None
 
 
-def remember(home: Path, digest: dict) -> Path:
+def _assignments_file(home: Path) -> Path:
+    return history_dir(home) / "stories.json"
+
+
+def known_stories(home: Path) -> dict[str, str]:
+    """article_id -> the story id earlier digests gave it. Stories keep their ids and members from
+    digest to digest; new articles join one or start their own (stories.group)."""
+    try:
+        data = json.loads(_assignments_file(home).read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in data["articles"].items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, AttributeError):
+        raise UsageError(f"{_assignments_file(home)} is damaged; run `rag digest --regroup` to group the "
+                         "stories afresh (story ids then change)") from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def remember(home: Path, digest: dict, regroup: bool = False) -> Path:
     d = history_dir(home)
     d.mkdir(parents=True, exist_ok=True)
+    from filelock import FileLock
+
+    # the assignments first: if the record below is lost, the next digest still keeps the ids
+    with FileLock(str(d / "stories.lock")):  # two digests at once: neither loses the other's
+        try:
+            assigned = known_stories(home)
+        except UsageError:
+            if not regroup:
+                raise
+            assigned = {}  # damaged: regroup starts the memory afresh
+        assigned |= {a: s["id"] for s in digest["stories"] for a in s["article_ids"]}
+        _write_atomic(_assignments_file(home), json.dumps({"version": 1, "articles": assigned}))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     path = d / f"digest-{stamp}.json"
     record = {"generated_at": digest["generated_at"], "period": digest["period"],
               "stories": [{"id": s["id"], "article_ids": s["article_ids"]} for s in digest["stories"]]}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record), encoding="utf-8")
-    tmp.replace(path)
+    _write_atomic(path, json.dumps(record))
     return path
 
 
-def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: datetime | None = None) -> dict:
+def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: datetime | None = None,
+                regroup: bool = False) -> dict:
+    """regroup: forget the stories of earlier digests and group afresh (new ids)."""
     started = time.perf_counter()
     now = now or datetime.now(timezone.utc)
     period = parse_period(on, since, all_, now)
@@ -218,7 +252,7 @@ def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: 
     if not chosen:
         raise UsageError(f"no articles {period.label} ({len(rows)} stored, dated by published date or else ingest "
                          "time); widen the period, e.g. --since 7d or --all")
-    digest = build(ws, chosen, period, selection, engine, now)
-    remember(ws.home, digest)
+    digest = build(ws, chosen, period, selection, engine, now, regroup)
+    remember(ws.home, digest, regroup)
     digest["seconds"] = round(time.perf_counter() - started, 3)
     return digest

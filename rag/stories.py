@@ -49,6 +49,7 @@ class StoryArticle:
 @dataclass
 class Story:
     members: list[StoryArticle] = field(default_factory=list)
+    known_id: str | None = None  # the id an earlier digest gave this story
 
     @property
     def rows(self):
@@ -155,12 +156,18 @@ def _near_duplicate(sa: frozenset[str], sb: frozenset[str]) -> bool:
     return len(sa & sb) / max(1, min(len(sa), len(sb))) > 0.8
 
 
-def group(items: list[StoryArticle], params: Params | None = None, sim=None) -> list[Story]:
-    """sim: the similarity_matrix of items for these params, when the caller has it already."""
+def group(items: list[StoryArticle], params: Params | None = None, sim=None,
+          known: list[str | None] | None = None) -> list[Story]:
+    """sim: the similarity_matrix of items for these params, when the caller has it already.
+
+    known: for each item the id of the story an earlier digest put it in, or None for a new
+    article. Known stories stay as they are: their members start together and two known stories
+    never merge, so a new article can only join one story or start its own (Story.known_id)."""
     params = params or fitted()
     sim = similarity_matrix(items, params) if sim is None else sim
     threshold = params.threshold
     parent = list(range(len(items)))
+    known = known or [None] * len(items)
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -170,34 +177,55 @@ def group(items: list[StoryArticle], params: Params | None = None, sim=None) -> 
 
     import numpy as np
 
+    members: dict[int, list[int]] = {k: [k] for k in range(len(items))}
+    story_of: dict[int, str] = {}  # cluster root -> the known story it holds
+    first_of_story: dict[str, int] = {}
+    for k, sid in enumerate(known):
+        if sid is None:
+            continue
+        if sid in first_of_story:
+            ra, rb = find(k), find(first_of_story[sid])
+            parent[ra] = rb
+            members[rb] += members.pop(ra)
+        else:
+            first_of_story[sid] = k
+        story_of[find(k)] = sid
+
+    def merge(ra: int, rb: int) -> bool:
+        if ra in story_of and rb in story_of:
+            return False  # two stories of earlier digests stay apart
+        parent[ra] = rb
+        members[rb] += members.pop(ra)
+        if ra in story_of:
+            story_of[rb] = story_of.pop(ra)
+        return True
+
     # Strongest links first; two clusters merge only if their average link is also decent, so a
     # chain of pairwise-similar articles cannot glue unrelated stories together.
-    members: dict[int, list[int]] = {k: [k] for k in range(len(items))}
     rows_, cols = np.nonzero(np.triu(sim >= threshold, k=1))
     for a, b in sorted(zip(rows_.tolist(), cols.tolist()), key=lambda e: -sim[e[0], e[1]]):
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
         if float(sim[np.ix_(members[ra], members[rb])].mean()) >= params.average_link:
-            parent[ra] = rb
-            members[rb] += members.pop(ra)
+            merge(ra, rb)
     first_of_key: dict[str, int] = {}
     for k, i in enumerate(items):
         key = dup_key(i.row.text)
-        if key in first_of_key:
-            parent[find(k)] = find(first_of_key[key])
+        if key in first_of_key and find(k) != find(first_of_key[key]):
+            merge(find(k), find(first_of_key[key]))
         first_of_key.setdefault(key, k)
     clusters: dict[int, list[int]] = {}
     for k in range(len(items)):
         clusters.setdefault(find(k), []).append(k)
     stories = []
     shingles: dict[int, frozenset[str]] = {}
-    for members in clusters.values():
-        story = Story([items[k] for k in members])
-        for k in members if len(members) > 1 else ():
+    for root, ks in clusters.items():
+        story = Story([items[k] for k in ks], story_of.get(root))
+        for k in ks if len(ks) > 1 else ():
             shingles[k] = _shingles(items[k].row.text)
-        for x_pos, x in enumerate(members):
-            for y in members[:x_pos]:
+        for x_pos, x in enumerate(ks):
+            for y in ks[:x_pos]:
                 if items[x].duplicate_of is None and _near_duplicate(shingles[x], shingles[y]):
                     items[x].duplicate_of = items[y].row.article_id
         stories.append(story)

@@ -102,6 +102,88 @@ def test_second_digest_marks_what_is_new(tmp_path, fake_embedder):
     assert [a["source"] for s in new for a in s["articles"]] == ["c.txt"]
 
 
+SYNTH_D = ("Acme Motors confirmed on Tuesday that the Falcon battery plant in Leipzig will employ 1,200 workers, "
+           "Mara Lindqvist said. The Falcon plant cells reach 24% efficiency, she added.\n")
+SYNTH_E = ("A ferry strike halted crossings between Helsinki and Tallinn on Friday, the operators said. "
+           "Unions demand higher wages for deck crews. Talks resume next week.\n")
+
+
+def _items(texts, sim):
+    from types import SimpleNamespace
+
+    from rag.stories import StoryArticle
+
+    return [StoryArticle(SimpleNamespace(text=t, article_id=f"id{k}"), t, set()) for k, t in enumerate(texts)], sim
+
+
+def test_known_stories_never_merge_or_split():
+    import numpy as np
+
+    from rag.stories import Params, group
+
+    params = Params(threshold=0.5, average_link=0.0, max_days=3)
+    # b links to a and (more strongly) to c: free grouping glues all three together
+    items, sim = _items(["a a", "b b", "c c"], np.array([[1, .9, .1], [.9, 1, .95], [.1, .95, 1]]))
+    assert [len(s.members) for s in group(items, params, sim)] == [3]
+    # a and c belong to stories of earlier digests: b joins one of them, the two stay apart
+    stories = group(items, params, sim, known=["S1", None, "S2"])
+    by_id = {s.known_id: sorted(m.row.text for m in s.members) for s in stories}
+    assert by_id == {"S1": ["a a"], "S2": ["b b", "c c"]}
+    # members of one earlier story stay together even when their texts no longer link
+    items, sim = _items(["x x", "y y"], np.array([[1, -1.0], [-1.0, 1]]))
+    assert [(s.known_id, len(s.members)) for s in group(items, params, sim, known=["S3", "S3"])] == [("S3", 2)]
+    # two earlier stories stay apart even when one is a syndicated copy of the other
+    items, sim = _items(["same text here", "same text here"], np.array([[1, 1.0], [1.0, 1]]))
+    assert sorted(s.known_id for s in group(items, params, sim, known=["S4", "S5"])) == ["S4", "S5"]
+
+
+def test_story_ids_carry_over_and_new_articles_join_or_start_stories(tmp_path, fake_embedder):
+    ws = make_ws(fake_embedder)
+    corpus = synthetic_corpus(tmp_path)
+    ingest(ws, [corpus])
+    first = digest_json(ws)
+    before = {s["id"]: sorted(a["source"] for a in s["articles"]) for s in first["stories"]}
+    acme = next(i for i, srcs in before.items() if "a.txt" in srcs)
+    (corpus / "d.txt").write_text(SYNTH_D, encoding="utf-8")
+    (corpus / "e.txt").write_text(SYNTH_E, encoding="utf-8")
+    ingest(ws, [corpus])
+    second = digest_json(ws)
+    after = {s["id"]: s for s in second["stories"]}
+    # every earlier story keeps its id and its members; new articles only add to them
+    for sid, srcs in before.items():
+        now = sorted(a["source"] for a in after[sid]["articles"])
+        assert set(srcs) <= set(now) and set(now) - set(srcs) <= {"d.txt", "e.txt"}
+    assert "d.txt" in [a["source"] for a in after[acme]["articles"]]
+    assert after[acme]["updated"] and not after[acme]["new"]
+    fresh = [s for s in second["stories"] if s["new"]]
+    assert [[a["source"] for a in s["articles"]] for s in fresh] == [["e.txt"]]
+    assert not any(s["updated"] for sid, s in after.items() if sid != acme)
+    # the memory, not a fresh grouping, decides: an article an earlier digest put in a story stays
+    memory = ws.home / "digests" / "stories.json"
+    data = json.loads(memory.read_text(encoding="utf-8"))
+    c_id = next(a["article_id"] for s in second["stories"] for a in s["articles"] if a["source"] == "c.txt")
+    data["articles"][c_id] = acme
+    memory.write_text(json.dumps(data), encoding="utf-8")
+    third = {s["id"]: sorted(a["source"] for a in s["articles"]) for s in digest_json(ws)["stories"]}
+    assert "c.txt" in third[acme]
+
+
+def test_damaged_story_memory_is_named_and_regroup_recovers(tmp_path, fake_embedder):
+    from rag.errors import UsageError
+
+    ws = make_ws(fake_embedder)
+    ingest(ws, [synthetic_corpus(tmp_path)])
+    first = digest_json(ws)
+    memory = ws.home / "digests" / "stories.json"
+    memory.write_text("{not json", encoding="utf-8")
+    with pytest.raises(UsageError, match="stories.json is damaged.*--regroup"):
+        digest_json(ws)
+    regrouped = to_json(make_digest(ws, None, None, True, make_engine(ws, EngineName.extractive), regroup=True))
+    assert sorted(len(s["articles"]) for s in regrouped["stories"]) == sorted(len(s["articles"]) for s in first["stories"])
+    assert json.loads(memory.read_text(encoding="utf-8"))["articles"]
+    assert digest_json(ws)["stories"]
+
+
 def test_period_selection_uses_published_date_else_ingest_time(fake_ws):
     d = digest_json(fake_ws, all_=False, on="2026-02-06")
     assert [a["source"][:3] for s in d["stories"] for a in s["articles"]] == ["004"]
