@@ -60,6 +60,13 @@ def main() -> None:
         split = splits.pop() if splits else by_hash[c["id"]]
         out[split]["corpus"].append(c)
     for split, files in out.items():
+        stories: dict[str, list[str]] = {}
+        for a in labels:
+            if a["split"] == split:
+                stories.setdefault(a["story"], []).append(a["file"])
+        # story grouping on this split's articles: pair precision/recall in `rag eval`
+        files["corpus"].append({"id": f"stories-{split}", "type": "digest",
+                                "stories": [sorted(v) for _, v in sorted(stories.items())]})
         folder = HERE / "splits" / split
         folder.mkdir(parents=True, exist_ok=True)
         for name, cases in files.items():

@@ -30,6 +30,7 @@ class CaseResult:
     why: list[str] = field(default_factory=list)
     fallback_reason: str | None = None  # the engine's own answer failed verification
     refused: bool = False
+    pairs: dict[str, int] | None = None  # digest cases: article pairs grouped right/wrong (tp, fp, fn)
 
     @property
     def passed(self) -> bool:
@@ -80,7 +81,18 @@ class Report:
                 "wrong_answers": share(wrong, qa),
                 "unanswerable_refused": share([r for r in unanswerable if r.metrics["refusal_correct"]], unanswerable),
                 "german_only_recall": share([r for r in german if r.metrics["fact_found"]], german),
-                "quotes_verbatim": share([r for r in qa if r.metrics["quote_verbatim"]], qa)}
+                "quotes_verbatim": share([r for r in qa if r.metrics["quote_verbatim"]], qa),
+                **self.story_pairs()}
+
+    def story_pairs(self) -> dict[str, float | None]:
+        """Pair precision and recall of the story grouping over the digest cases' labelled
+        articles: of the pairs put in one story, how many belong together, and the converse."""
+        counted = [r.pairs for r in self.results if r.pairs]
+        if not counted:
+            return {}
+        tp, fp, fn = (sum(p[k] for p in counted) for k in ("tp", "fp", "fn"))
+        return {"story_pair_precision": round(tp / (tp + fp), 4) if tp + fp else None,
+                "story_pair_recall": round(tp / (tp + fn), 4) if tp + fn else None}
 
     def by_type(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
@@ -172,10 +184,13 @@ def score_digest(ws, case: Case, digest: dict, started: float) -> CaseResult:
     m: dict[str, bool | None] = {k: None for k in METRICS}
     why: list[str] = []
     formed = [sorted(a["source"] for a in s["articles"]) for s in digest["stories"]]
+    pairs = None
     if case.stories:
         m["stories_formed"] = all(sorted(g) in formed for g in case.stories)
         if not m["stories_formed"]:
-            why.append(f"stories formed: {formed}")
+            labelled = {x for g in case.stories for x in g}
+            why.append(f"stories formed: {[g for g in ([x for x in f if x in labelled] for f in formed) if g]}")
+        pairs = pair_counts(case.stories, formed)
     text, citations = "", []
     if case.story_of:
         story = next(s for s in digest["stories"] if case.story_of in {a["source"] for a in s["articles"]})
@@ -188,7 +203,28 @@ def score_digest(ws, case: Case, digest: dict, started: float) -> CaseResult:
         if not m["quote_verbatim"]:
             why.append("a quote is not verbatim")
         text = "; ".join(" + ".join(g) for g in formed)
-    return CaseResult(case, m, None, time.perf_counter() - started, text, [c.to_dict() for c in citations], why)
+    return CaseResult(case, m, None, time.perf_counter() - started, text, [c.to_dict() for c in citations], why,
+                      pairs=pairs)
+
+
+def pair_counts(gold: list[list[str]], formed: list[list[str]]) -> dict[str, int]:
+    """Over the articles of the gold stories: pairs together in both (tp), together only in the
+    digest (fp), together only in the labels (fn)."""
+    from itertools import combinations
+
+    gold_of = {x: k for k, g in enumerate(gold) for x in g}
+    formed_of = {x: k for k, f in enumerate(formed) for x in f if x in gold_of}
+    counts = {"tp": 0, "fp": 0, "fn": 0}
+    for a, b in combinations(sorted(gold_of), 2):
+        same = gold_of[a] == gold_of[b]
+        together = a in formed_of and formed_of.get(a) == formed_of.get(b)
+        if same and together:
+            counts["tp"] += 1
+        elif together:
+            counts["fp"] += 1
+        elif same:
+            counts["fn"] += 1
+    return counts
 
 
 def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, embedder=None,
@@ -226,7 +262,7 @@ def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, e
                 if digest is None:
                     from rag.digest import make_digest
 
-                    digest = make_digest(ws, None, None, True, engine)
+                    digest = make_digest(ws, None, None, True, engine, regroup=True)  # no memory of earlier runs
                 results.append(score_digest(ws, case, digest, t))
                 continue
             passages = retrieve(ws, case.question)

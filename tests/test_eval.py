@@ -152,6 +152,21 @@ cases:
     assert [r.passed for r in report.results] == [False, False]
     assert report.results[0].metrics["stories_formed"] is False
     assert report.results[1].metrics["fact_found"] is False
+    # 000 and 001 report different events: the labelled pair is missed, nothing wrongly joined
+    assert report.results[0].pairs == {"tp": 0, "fp": 0, "fn": 1}
+    assert report.figures()["story_pair_recall"] == 0.0 and report.figures()["story_pair_precision"] is None
+
+
+def test_story_pair_counts():
+    from rag.evaluate import pair_counts
+
+    gold = [["a", "b", "c"], ["d", "e"], ["f"]]
+    # a+b right, c alone (2 pairs missed), d+e right, f wrongly with d and e (2 false pairs);
+    # x is not labelled and does not count
+    formed = [["a", "b", "x"], ["c"], ["d", "e", "f"]]
+    assert pair_counts(gold, formed) == {"tp": 2, "fp": 2, "fn": 2}
+    assert pair_counts(gold, gold) == {"tp": 4, "fp": 0, "fn": 0}
+    assert pair_counts(gold, [["a"], ["b"], ["c"], ["d"], ["e"], ["f"]]) == {"tp": 0, "fp": 0, "fn": 4}
 
 
 def test_a_metric_that_cannot_be_computed_stops_the_run(tmp_path, seeds_copy):
@@ -186,9 +201,13 @@ def test_blind_bank_splits_are_fixed_disjoint_and_reproducible(tmp_path):
     assert len(ids) >= 300
     story_split = {a["file"]: a["split"] for a in
                    yaml.safe_load((ROOT / "evals" / "labels" / "corpus.yaml").read_text())["articles"]}
-    for cf in load([ROOT / "evals" / "splits" / "test"]):
-        for c in cf.cases:
-            assert all(story_split.get(s, "test") == "test" for s in c.sources)
+    for split in ("train", "dev", "test"):
+        for cf in load([ROOT / "evals" / "splits" / split]):
+            for c in cf.cases:
+                assert all(story_split.get(s, split) == split for s in c.sources)
+                assert all(story_split[x] == split for g in c.stories for x in g)
+    digests = [c for cf in load([ROOT / "evals" / "splits" / "dev"]) for c in cf.cases if c.type == "digest"]
+    assert len(digests) == 1 and sum(map(len, digests[0].stories)) == sum(v == "dev" for v in story_split.values())
 
 
 def test_eval_reports_the_question_figures(tmp_path, seeds_copy):
