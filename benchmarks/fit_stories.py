@@ -43,6 +43,7 @@ def synthetic_items(n: int, seed: int):
     from rag.ingest import ingest
     from rag.settings import load_settings
     from rag.stories import prepare
+
     from synthetic import generate
 
     folder = Path(tempfile.gettempdir()) / f"rag-synthetic-{n}-{seed}"

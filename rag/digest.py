@@ -9,7 +9,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from rag.errors import UsageError
@@ -33,7 +33,7 @@ def parse_period(on: str | None, since: str | None, all_: bool, now: datetime) -
             day = date.fromisoformat(on)
         except ValueError:
             raise UsageError(f"--date {on!r} is not a date like 2026-02-06") from None
-        start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         return Period("date", start, start + timedelta(days=1), f"on {day.isoformat()}")
     spec = since or "24h"
     m = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", spec)
@@ -47,8 +47,8 @@ def article_time(row) -> tuple[datetime, str]:
     """The published date when the text states one, else the ingest time."""
     if row.published:
         d = date.fromisoformat(row.published)
-        return datetime(d.year, d.month, d.day, tzinfo=timezone.utc), "published"
-    return datetime.fromtimestamp(row.ingested_at, tz=timezone.utc), "ingested"
+        return datetime(d.year, d.month, d.day, tzinfo=UTC), "published"
+    return datetime.fromtimestamp(row.ingested_at, tz=UTC), "ingested"
 
 
 def select(rows, period: Period) -> tuple[list, dict]:
@@ -195,7 +195,7 @@ def last_digest(home: Path) -> dict | None:
 def remember(home: Path, digest: dict) -> Path:
     d = history_dir(home)
     d.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = d / f"digest-{stamp}.json"
     record = {"generated_at": digest["generated_at"], "period": digest["period"],
               "stories": [{"id": s["id"], "article_ids": s["article_ids"]} for s in digest["stories"]]}
@@ -207,7 +207,7 @@ def remember(home: Path, digest: dict) -> Path:
 
 def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: datetime | None = None) -> dict:
     started = time.perf_counter()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     period = parse_period(on, since, all_, now)
     rows = ws.catalog.articles()
     if not rows:

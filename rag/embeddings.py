@@ -5,8 +5,9 @@ of a second instead of importing torch and sentence-transformers (~5 s)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from rag.errors import LocalModelError, UsageError
 
@@ -162,7 +163,7 @@ class MiniLMEmbedder:
         self._session = self._new_session()
         self._tokenizer = tok
 
-    def _run(self, session, encodings) -> "list":
+    def _run(self, session, encodings) -> list:
         import numpy as np
 
         width = max(len(e.ids) for e in encodings)
@@ -195,7 +196,7 @@ class MiniLMEmbedder:
             self._remember(fresh)
         return [vectors[t].tolist() for t in texts]
 
-    def _run_all(self, batches: list) -> "list":
+    def _run_all(self, batches: list) -> list:
         """One session using every core for a little work (a query, a cold ask's evidence); for
         bulk work, one single-threaded session per core taking batches in turn: measured 1.2x the
         throughput of one session with two threads, since small runs parallelise poorly inside."""

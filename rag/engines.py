@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
-from rag import selector
-from rag import prompts
+from rag import prompts, selector
 from rag.answer import CANNOT_ANSWER, CLOSEST, Answer, Citation
 from rag.errors import UsageError
 from rag.retrieve import Passage, retrieve

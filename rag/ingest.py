@@ -6,9 +6,9 @@ pending mark -> old vectors out, new vectors in (Chroma) -> catalog row replaced
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from rag.articles import SUFFIXES, Article, read_article
 from rag.chunking import chunk_article

@@ -21,6 +21,7 @@ from importlib.resources import files
 from rag.chunking import _content_sentences
 from rag.crosslingual import facts, gloss, names
 
+
 @dataclass(frozen=True)
 class Params:
     threshold: float = 0.76  # a link: lede similarity + fact_weight x shared facts, at least this

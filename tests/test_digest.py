@@ -1,8 +1,6 @@
-import json
 import re
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from rag.ingest import ingest
 from rag.settings import EngineName
 from rag.summarize import summarize_article, summarize_topic
 
-from conftest import QueuedEngine, SEEDS, make_ws
+from conftest import QueuedEngine, make_ws
 from test_cli import one_line_error, rag
 
 

@@ -9,7 +9,7 @@ from rag.evalcases import contains, load
 from rag.evaluate import junit_xml, run
 from rag.settings import EngineName, load_settings
 
-from conftest import FakeEmbedder, ROOT
+from conftest import ROOT, FakeEmbedder
 from test_cli import rag
 
 GOOD = """corpus: corpus
