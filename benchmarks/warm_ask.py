@@ -66,7 +66,10 @@ def main() -> None:
         server.terminate()
         server.wait(10)
         shutil.rmtree(work, ignore_errors=True)
-    p = lambda xs, q: sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
+
+    def p(xs, q):
+        return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
+
     ref = statistics.median(health)
     print(json.dumps({
         "questions": len(questions), "serve_startup_s": round(startup, 2),

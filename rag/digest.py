@@ -161,7 +161,9 @@ def _renumber(stories: list[dict]) -> None:
                 if c.n not in mapping:
                     counter += 1
                     mapping[c.n] = counter
-            p.text = re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", p.text)
+            # the lambda runs inside re.sub, within this iteration
+            p.text = re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]",  # noqa: B023
+                            p.text)
             for c in p.citations:
                 c.n = mapping[c.n]
         for d in s["disagreements"]:

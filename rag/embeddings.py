@@ -241,7 +241,8 @@ class OpenAIEmbedder:
         out: list[list[float]] = []
         for i in range(0, len(texts), self.batch_size):
             batch = list(texts[i:i + self.batch_size])
-            resp = call_with_errors(lambda: client.embeddings.create(model=self.model, input=batch))
+            # the lambda is called at once, within this iteration
+            resp = call_with_errors(lambda: client.embeddings.create(model=self.model, input=batch))  # noqa: B023
             out.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
         if out:
             self.dim = len(out[0])

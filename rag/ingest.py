@@ -208,7 +208,7 @@ class _Group:
         cat, store = ws.catalog, ws.store
         for _, article, _, old_id, _ in items:
             cat.mark_pending(article.article_id, old_id)  # a death from here on is cleaned up next run
-        for _, article, _, old_id, _ in items:
+        for _, _, _, old_id, _ in items:
             if old_id:
                 store.delete_article(old_id)
         store.upsert(chunks, vectors, {a.article_id: a for _, a, _, _, _ in items})
@@ -272,7 +272,10 @@ def _clean_pending(ws) -> None:
 
 def _prune(ws, roots: list[Path], present: set[Path]) -> list[str]:
     cat = ws.catalog
-    under = lambda p: any(p == r or p.is_relative_to(r) for r in roots)
+
+    def under(p: Path) -> bool:
+        return any(p == r or p.is_relative_to(r) for r in roots)
+
     for path, _, _ in cat.aliases():
         if under(Path(path)) and not Path(path).exists():
             cat.remove_alias(path)

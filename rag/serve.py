@@ -70,7 +70,9 @@ class App:
         from rag.digest import make_digest, to_json
         from rag.engines import parse_engine
 
-        one = lambda k: (query.get(k) or [None])[0]
+        def one(k):
+            return (query.get(k) or [None])[0]
+
         eng = self.engine(parse_engine(one("engine"), self.ws.settings))
         return to_json(make_digest(self.ws, one("date"), one("since"), one("all") in ("1", "true", "yes"), eng))
 

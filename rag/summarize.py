@@ -112,7 +112,8 @@ def llm_points(ws, engine, subject: str, passages, n_points: str) -> tuple[list[
             n = numbering.setdefault((c.article_id, c.start), len(numbering) + 1)
             cites.append(Citation(n, c.article_id, c.source, c.title, c.chunk_id, c.quote, c.start, c.end))
         local = {c.n: nc.n for c, nc in zip(checked.citations, cites)}
-        body = re.sub(r"\[(\d+)\]", lambda m: f"[{local.get(int(m.group(1)), m.group(1))}]", checked.text)
+        # the lambda runs inside re.sub, within this iteration
+        body = re.sub(r"\[(\d+)\]", lambda m: f"[{local.get(int(m.group(1)), m.group(1))}]", checked.text)  # noqa: B023
         points.append(Point(body, cites))
     return points, None
 
