@@ -138,7 +138,8 @@ def main() -> None:
         return len(texts)
 
     variants = {
-        "raw: rag's embedder on the chunk texts": lambda r: len(MiniLMEmbedder(work / "models", cache_size=0).embed(texts)),
+        "raw: rag's embedder on the chunk texts":
+            lambda r: len(MiniLMEmbedder(work / "models", cache_size=0).embed(texts)),
         "raw: plain ONNX loop, batches of 32": lambda r: len(plain(texts)),
         "rag ingest": rag_ingest,
     }

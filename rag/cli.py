@@ -41,7 +41,9 @@ def _emit_json(obj) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.txt, .md, .html). Default: seeds/")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (.txt, .md, .html). Default: seeds/")
+    ] = None,
     prune: Annotated[bool, typer.Option(help="Remove stored articles whose files under PATHS are gone.")] = False,
     lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another writer.")] = 60.0,
     as_json: JsonOpt = False,
@@ -99,7 +101,9 @@ class _progress:
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in English or German.")],
-    engine: Annotated[str | None, typer.Option(help="openai | local | extractive (default: openai when configured, else extractive).")] = None,
+    engine: Annotated[
+        str | None, typer.Option(help="openai | local | extractive (default: openai when configured, else extractive).")
+    ] = None,
     as_json: JsonOpt = False,
     stream: Annotated[bool, typer.Option(help="Print verified sentences as they are generated.")] = True,
 ):
@@ -181,7 +185,9 @@ def sources(as_json: JsonOpt = False):
 @app.command()
 def summarize(
     article: Annotated[str | None, typer.Argument(help="Article id, file name, or a unique title fragment.")] = None,
-    topic: Annotated[str | None, typer.Option(help="Summarise what all articles say on this question or topic.")] = None,
+    topic: Annotated[
+        str | None, typer.Option(help="Summarise what all articles say on this question or topic.")
+    ] = None,
     engine: Annotated[str | None, typer.Option(help="openai | local | extractive (default as for ask).")] = None,
     as_json: JsonOpt = False,
 ):
@@ -314,13 +320,19 @@ def chat(
 
 @app.command("eval")
 def eval_cmd(
-    cases: Annotated[list[Path] | None, typer.Option("--cases", help="Case files or folders (default: evals/).")] = None,
-    split: Annotated[list[str] | None, typer.Option("--split", help="Blind-bank split(s): train, dev or test (evals/splits/).")] = None,
+    cases: Annotated[
+        list[Path] | None, typer.Option("--cases", help="Case files or folders (default: evals/).")
+    ] = None,
+    split: Annotated[
+        list[str] | None, typer.Option("--split", help="Blind-bank split(s): train, dev or test (evals/splits/).")
+    ] = None,
     engine: Annotated[str | None, typer.Option(help="Engine to evaluate (default as for ask).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report as JSON here.")] = None,
     junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML report here (for CI).")] = None,
     min_pass: Annotated[float, typer.Option(min=0.0, max=1.0, help="Required share of passing cases.")] = 1.0,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model again instead of reusing cached replies.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ask the model again instead of reusing cached replies.")
+    ] = False,
 ):
     """Score answers against the eval cases; exit 1 when fewer than --min-pass of them pass."""
     from rag.engines import parse_engine
@@ -388,5 +400,6 @@ def main() -> None:
             sys.exit(130)
         if os.environ.get("RAG_DEBUG"):
             raise
-        typer.echo(f"internal error: {type(exc).__name__}: {_redact(str(exc))} (set RAG_DEBUG=1 for a traceback)", err=True)
+        typer.echo(f"internal error: {type(exc).__name__}: {_redact(str(exc))} (set RAG_DEBUG=1 for a traceback)",
+                   err=True)
         sys.exit(70)

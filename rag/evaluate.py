@@ -93,7 +93,8 @@ class Report:
     def to_dict(self, min_pass: float) -> dict:
         lat = sorted(r.latency for r in self.results)
         return {"engine": self.engine, "model": self.model, "cases": [r.to_dict() for r in self.results],
-                "totals": self.totals(), "by_type": self.by_type(), "figures": self.figures(), "pass_rate": round(self.pass_rate, 4),
+                "totals": self.totals(), "by_type": self.by_type(), "figures": self.figures(),
+                "pass_rate": round(self.pass_rate, 4),
                 "min_pass": min_pass, "passed": self.pass_rate >= min_pass,
                 "latency_s": {"p50": round(lat[len(lat) // 2], 4), "max": round(lat[-1], 4)},
                 "engine_answers_kept": sum(r.fallback_reason is None for r in self.results),

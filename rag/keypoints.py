@@ -137,7 +137,8 @@ def story_points(rows, k: int = 4, prefer_language: str = "en") -> list[KeyPoint
             score *= 1.15  # the same fact, said in the reader's language, reads better
         best_support = {}
         for o in support:  # one backing quote per other article
-            if o.article_id not in best_support or len(o.terms & q.terms) > len(best_support[o.article_id].terms & q.terms):
+            if (o.article_id not in best_support
+                    or len(o.terms & q.terms) > len(best_support[o.article_id].terms & q.terms)):
                 best_support[o.article_id] = o
         points.append(KeyPoint(q, list(best_support.values()), score))
     return _diverse(points, k)

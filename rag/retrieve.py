@@ -39,7 +39,8 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
     cat = ws.catalog
     n_articles, n_chunks = cat.counts()
     if n_chunks == 0:
-        raise StoreEmptyError(f"the store in {ws.home} is empty; run `rag ingest PATH` first (e.g. `rag ingest seeds/`)")
+        raise StoreEmptyError(f"the store in {ws.home} is empty; "
+                              "run `rag ingest PATH` first (e.g. `rag ingest seeds/`)")
     ws.check_embedding_model(ws.embedder.name)
     vec_hits = ws.vectors.query(ws.embedder.embed([question])[0], s.candidates)
     bm25_hits = load_index(cat, ws.home / "cache").search(query_terms(question), s.candidates)

@@ -44,7 +44,8 @@ class VectorStore:
                 u = urlparse(url if "://" in url else f"http://{url}")
                 if not u.hostname:
                     raise StoreServiceError(f"RAG_CHROMA_URL {url!r} is not a URL like http://127.0.0.1:8000")
-                self.client = chromadb.HttpClient(host=u.hostname, port=u.port or (443 if u.scheme == "https" else 8000),
+                self.client = chromadb.HttpClient(host=u.hostname,
+                                                  port=u.port or (443 if u.scheme == "https" else 8000),
                                                   ssl=u.scheme == "https", settings=settings)
             else:
                 self.client = chromadb.PersistentClient(path=str(self.path), settings=settings)

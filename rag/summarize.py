@@ -132,7 +132,8 @@ def summarize_article(ws, ref: str, engine) -> Summary:
     if engine.streams:
         from rag.retrieve import Passage
 
-        passages = [Passage(c.chunk_id, row.article_id, row.source, row.title, row.language, c.text, c.start, c.end, 1.0)
+        passages = [Passage(c.chunk_id, row.article_id, row.source, row.title, row.language, c.text, c.start, c.end,
+                            1.0)
                     for c in ws.catalog.chunks(row.article_id)]
         generated, reason = llm_points(ws, engine, f"the article “{row.title}”", passages, "3 to 6")
         if generated and 3 <= len(generated) <= 6:
@@ -175,7 +176,8 @@ def summarize_topic(ws, topic: str, engine) -> Summary:
     rank = {(e.passage.article_id, e.start): i for i, e in enumerate(candidates)}
     kps: list[KeyPoint] = []
     for q in sorted(all_quotes, key=lambda q: rank[(q.article_id, q.start)]):
-        home = next((k for k in kps if _same_fact(q, k.quote, common) or any(_same_fact(q, s, common) for s in k.support)), None)
+        home = next((k for k in kps
+                     if _same_fact(q, k.quote, common) or any(_same_fact(q, s, common) for s in k.support)), None)
         if home is None:
             kps.append(KeyPoint(q))
         elif q.article_id not in {x.article_id for x in home.quotes}:

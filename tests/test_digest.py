@@ -61,7 +61,8 @@ def synthetic_corpus(tmp_path) -> Path:
     (d / "b.txt").write_text(SYNTH_B, encoding="utf-8")
     (d / "c.txt").write_text(SYNTH_C, encoding="utf-8")
     # a syndicated copy of a.txt with a different footer line
-    (d / "a-copy.txt").write_text(SYNTH_A + "Read more on partner sites.\nDistributed by Wire Service.\n", encoding="utf-8")
+    (d / "a-copy.txt").write_text(SYNTH_A + "Read more on partner sites.\nDistributed by Wire Service.\n",
+                                  encoding="utf-8")
     return d
 
 
@@ -179,7 +180,8 @@ def test_html_digest_in_a_real_browser(real_ws, tmp_path):
     from rag import render_digest
 
     page = tmp_path / "digest.html"
-    page.write_text(render_digest.page(make_digest(real_ws, None, None, True, make_engine(real_ws, EngineName.extractive))),
+    page.write_text(render_digest.page(make_digest(real_ws, None, None, True,
+                                                   make_engine(real_ws, EngineName.extractive))),
                     encoding="utf-8")
     profile = tmp_path / "profile"
     dom = chromium(f"--user-data-dir={profile}", "--dump-dom", page.as_uri())
