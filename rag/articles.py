@@ -61,7 +61,7 @@ _DE = set("der die das und ist sind nicht mit sich auf für ein eine dass von zu
 
 @dataclass
 class Article:
-    path: Path
+    path: Path | None  # None: rebuilt from a catalog row (keypoints, stories)
     source: str
     text: str
     article_id: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 from rag.articles import Article, boilerplate_ranges
@@ -61,7 +62,7 @@ def sentences(row) -> list[Quote]:
     return out
 
 
-def _same_fact(a: Quote, b: Quote, common: set[str] = frozenset()) -> bool:
+def _same_fact(a: Quote, b: Quote, common: Set[str] = frozenset()) -> bool:
     """Two sentences state the same thing: enough shared (glossed) words and a shared name that
     is not one the whole story mentions anyway (Tesla, China)."""
     if a.article_id == b.article_id:
@@ -119,7 +120,7 @@ def story_points(rows, k: int = 4, prefer_language: str = "en") -> list[KeyPoint
         return []
     common = common_names(quotes)
     n_articles = len({q.article_id for q in quotes})
-    spread = Counter()  # in how many of the story's articles each term occurs
+    spread: Counter[str] = Counter()  # in how many of the story's articles each term occurs
     for art in {q.article_id for q in quotes}:
         spread.update(set().union(*(q.terms for q in quotes if q.article_id == art)))
     by_name: dict[str, list[Quote]] = {}
@@ -135,7 +136,7 @@ def story_points(rows, k: int = 4, prefer_language: str = "en") -> list[KeyPoint
         score = centrality * (1 + backed_by) * (1.0 + 0.3 / (1 + q.position)) + 0.3 * len(q.facts)
         if q.language == prefer_language:
             score *= 1.15  # the same fact, said in the reader's language, reads better
-        best_support = {}
+        best_support: dict[str, Quote] = {}
         for o in support:  # one backing quote per other article
             if (o.article_id not in best_support
                     or len(o.terms & q.terms) > len(best_support[o.article_id].terms & q.terms)):

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rag.bm25 import load_index, query_terms
 from rag.errors import StoreEmptyError
+
+if TYPE_CHECKING:
+    from rag.catalog import ArticleRow
 
 
 @dataclass
@@ -48,7 +52,7 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
     bm_ids = [cid for cid, _ in bm25_hits]
     fused = fuse([vec_ids, bm_ids], s.rrf_k)
     rows = cat.chunk_map(list(fused))
-    articles = {}
+    articles: dict[str, ArticleRow] = {}
     per_article: dict[str, int] = defaultdict(int)
     out: list[Passage] = []
     for cid in sorted(fused, key=lambda c: (-fused[c], c)):
