@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rag.errors import UsageError
 
@@ -58,8 +59,10 @@ def select(rows, period: Period) -> tuple[list, dict]:
         if period.mode == "all":
             ok = True
         elif period.mode == "date":
+            assert period.start is not None and period.end is not None  # parse_period sets them but for "all"
             ok = period.start <= when < period.end
         else:  # a published date is a day: it counts if that day overlaps the period
+            assert period.start is not None
             ok = when + timedelta(days=1) > period.start if how == "published" else when >= period.start
         if ok:
             chosen.append(r)
@@ -92,7 +95,7 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime) -> d
     numbering = Numbering()
     previous = last_digest(ws.home)
     seen_before = {a for s in (previous or {}).get("stories", []) for a in s.get("article_ids", [])}
-    stories = []
+    stories: list[dict[str, Any]] = []
     for story in group(items):
         rows_ = story.rows
         kps = story_points(rows_, k=min(5, max(2, len(rows_) + 1)))

@@ -7,9 +7,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rag.errors import LocalModelError, UsageError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 _ONNX_FILE = "all-MiniLM-L6-v2.onnx"
@@ -108,7 +111,7 @@ class MiniLMEmbedder:
         self._cache: dict = {}
         self._session = None
         self._pool: list = []
-        self._tokenizer = None
+        self._tokenizer: Tokenizer | None = None
 
     @property
     def onnx_path(self) -> Path:
@@ -186,6 +189,7 @@ class MiniLMEmbedder:
             else:
                 todo.append(t)
         if todo:
+            assert self._tokenizer is not None  # set by _load
             enc = self._tokenizer.encode_batch(todo)
             batches = token_batches([len(e.ids) for e in enc], self.batch_tokens)
             fresh = {}

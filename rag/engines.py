@@ -104,7 +104,7 @@ class _VerifiedStream:
     def feed(self, text: str) -> None:
         from rag.sentences import split_sentences
 
-        if self.stopped:
+        if self.stopped or self.on_text is None:  # (no on_text: stopped from the start)
             return
         sentences = split_sentences(text)
         if len(sentences) - 1 <= self.done:

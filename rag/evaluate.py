@@ -58,7 +58,7 @@ class Report:
     def totals(self) -> dict[str, dict[str, int]]:
         out = {}
         for m in METRICS:
-            applicable = [r.metrics[m] for r in self.results if r.metrics[m] is not None]
+            applicable = [v for v in (r.metrics[m] for r in self.results) if v is not None]
             out[m] = {"passed": sum(applicable), "applicable": len(applicable)}
         return out
 
@@ -159,7 +159,11 @@ def _citation_metrics(ws, case: Case, text: str, citations, m: dict, why: list[s
 def score_summary(ws, case: Case, engine, started: float) -> CaseResult:
     from rag.summarize import summarize_article, summarize_topic
 
-    s = summarize_article(ws, case.article, engine) if case.article else summarize_topic(ws, case.topic, engine)
+    if case.article:
+        s = summarize_article(ws, case.article, engine)
+    else:
+        assert case.topic is not None  # evalcases: a summary case has exactly one of article and topic
+        s = summarize_topic(ws, case.topic, engine)
     m: dict[str, bool | None] = {k: None for k in METRICS}
     why: list[str] = []
     citations = [c for p in s.points for c in p.citations]

@@ -102,7 +102,8 @@ def llm_points(ws, engine, subject: str, passages, n_points: str) -> tuple[list[
     if not lines:
         return None, "the model wrote no points"
     texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
-    points, numbering = [], {}
+    points: list[Point] = []
+    numbering: dict[tuple[str, int], int] = {}
     for line in lines[:6]:
         checked = verify(line, passages, texts)
         if not checked.ok or checked.refused:
@@ -157,10 +158,10 @@ def summarize_topic(ws, topic: str, engine) -> Summary:
     texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
     index = load_index(ws.catalog, ws.home / "cache")
     # map: the sentences of each article that bear on the topic
-    q = ev.analyse(topic, index.idf)
+    question = ev.analyse(topic, index.idf)
     candidates = ev.evidence_sentences(passages, texts)
     for e in candidates:
-        e.coverage = ev.coverage(q, e.text)
+        e.coverage = ev.coverage(question, e.text)
     candidates.sort(key=lambda e: (-e.coverage, e.passage.source, e.start))
     rows = {aid: ws.catalog.article(aid) for aid in texts}
     quotes_by_key = {(q.article_id, q.start): q for r in rows.values() for q in sentences(r)}
