@@ -67,7 +67,8 @@ def main() -> None:
         if len(langs) > 1 and len(gold) == 1:
             mixed.append(f"{gold.pop()} ({labels[s.members[0].row.source]['split']}, {len(s.members)} articles)")
     out["stories_mixing_german_and_english_correctly"] = mixed
-    out["headlines_correct"] = f"{sum(r.title == labels[r.source]['headline'] for r in ws.catalog.articles())}/{len(labels)}"
+    out["headlines_correct"] = (f"{sum(r.title == labels[r.source]['headline'] for r in ws.catalog.articles())}"
+                                f"/{len(labels)}")
     dated = [r for r in ws.catalog.articles() if labels[r.source]["published"]]
     out["dates_found"] = f"{sum(r.published == str(labels[r.source]['published']) for r in dated)}/{len(dated)}"
 

@@ -40,7 +40,9 @@ def pairwise_scores(stories: list[list[str]]) -> dict:
             out |= {(a, b) for i, a in enumerate(g) for b in g[i + 1:]}
         return out
 
-    event = lambda s: re.search(r"_e(\d+)", s).group(1)
+    def event(s):
+        return re.search(r"_e(\d+)", s).group(1)
+
     predicted = pairs(stories)
     truth_groups: dict[str, list[str]] = {}
     for s in (x for g in stories for x in g):

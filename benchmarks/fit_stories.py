@@ -43,6 +43,7 @@ def synthetic_items(n: int, seed: int):
     from rag.ingest import ingest
     from rag.settings import load_settings
     from rag.stories import prepare
+
     from synthetic import generate
 
     folder = Path(tempfile.gettempdir()) / f"rag-synthetic-{n}-{seed}"
@@ -124,7 +125,8 @@ def main() -> None:
     print("dev   (corpus, synthetic-200)", d[2])
     print("chosen", params)
     if not args.dry_run:
-        data = {**params.__dict__, "fitted_on": "train stories + synthetic-200 seed 7 (grid), dev stories + synthetic-200 seed 11 (choice)"}
+        data = {**params.__dict__, "fitted_on": "train stories + synthetic-200 seed 7 (grid), "
+                                               "dev stories + synthetic-200 seed 11 (choice)"}
         (ROOT / "rag" / "data" / "stories.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print("wrote rag/data/stories.json")
 

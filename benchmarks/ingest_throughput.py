@@ -138,7 +138,8 @@ def main() -> None:
         return len(texts)
 
     variants = {
-        "raw: rag's embedder on the chunk texts": lambda r: len(MiniLMEmbedder(work / "models", cache_size=0).embed(texts)),
+        "raw: rag's embedder on the chunk texts":
+            lambda r: len(MiniLMEmbedder(work / "models", cache_size=0).embed(texts)),
         "raw: plain ONNX loop, batches of 32": lambda r: len(plain(texts)),
         "rag ingest": rag_ingest,
     }
@@ -159,7 +160,7 @@ def main() -> None:
     chunks: dict[str, int] = {}
     for r in range(a.repeats):  # interleaved, so drift in the machine hits every variant alike
         for name, fn in variants.items():
-            t, n = timed(lambda: fn(r))
+            t, n = timed(lambda: fn(r))  # noqa: B023 (called at once, within this iteration)
             times[name].append(round(t, 2))
             chunks[name] = n
             print(f"  repeat {r + 1}: {name}: {t:.2f} s", file=sys.stderr, flush=True)

@@ -66,11 +66,15 @@ def main() -> None:
         server.terminate()
         server.wait(10)
         shutil.rmtree(work, ignore_errors=True)
-    p = lambda xs, q: sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
+
+    def p(xs, q):
+        return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
+
     ref = statistics.median(health)
     print(json.dumps({
         "questions": len(questions), "serve_startup_s": round(startup, 2),
-        "first_pass": {"p50_s": round(p(first, 0.5), 3), "p95_s": round(p(first, 0.95), 3), "max_s": round(max(first), 3)},
+        "first_pass": {"p50_s": round(p(first, 0.5), 3), "p95_s": round(p(first, 0.95), 3),
+                       "max_s": round(max(first), 3)},
         "second_pass": {"p50_s": round(p(second, 0.5), 3), "p95_s": round(p(second, 0.95), 3)},
         "reference_get_health_p50_s": round(ref, 4),
         "ratio_first_pass_p50_to_reference": round(p(first, 0.5) / ref, 1),

@@ -73,7 +73,8 @@ def main() -> None:
             corpus_dir = "../../../seeds" if name == "seeds" else "../../corpus"
             head = (f"# {split} split of the blind bank (evals/bank/{name}*.yaml), written by evals/make_splits.py.\n"
                     f"# Do not edit: change the bank and re-run the script.\n")
-            body = yaml.safe_dump({"corpus": corpus_dir, "cases": cases}, sort_keys=False, allow_unicode=True, width=120)
+            body = yaml.safe_dump({"corpus": corpus_dir, "cases": cases}, sort_keys=False, allow_unicode=True,
+                                  width=120)
             (folder / f"{name}.yaml").write_text(head + body, encoding="utf-8")
         print(split, {k: len(v) for k, v in files.items()})
 

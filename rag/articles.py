@@ -31,12 +31,14 @@ _BOILERPLATE = [
 _INJECTION = [
     re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|all|your|earlier)\b.{0,30}"
                r"\b(instructions?|rules|prompts?|directions)\b", re.I),
-    re.compile(r"\b(system prompt|developer message|you are (an?|the) (ai|assistant|language model|llm|chatbot))\b", re.I),
+    re.compile(r"\b(system prompt|developer message|you are (an?|the) (ai|assistant|language model|llm|chatbot))\b",
+               re.I),
     re.compile(r"\b(ai|llm|language model|assistant|chatbot)s?\b.{0,60}\b(must|should|shall|are instructed to|"
                r"need to)\b.{0,40}\b(say|reply|respond|answer|output|write|include|print|append)\b", re.I),
     re.compile(r"\b(respond|reply|answer|output)\b.{0,20}\bonly with\b", re.I),
     re.compile(r"<!--|-->"),
-    re.compile(r"^\s*(\[\d+\]|passages?\s*:|question\s*:|answer\s*:|sources?\s*:|<\|?(system|assistant|user)\|?>)", re.I),
+    re.compile(r"^\s*(\[\d+\]|passages?\s*:|question\s*:|answer\s*:|sources?\s*:|<\|?(system|assistant|user)\|?>)",
+               re.I),
     re.compile(r"!\[[^\]]*\]\([^)]*\)|\[[^\]]+\]\((https?:|www\.)[^)]*\)|\bhttps?://\S+|\bwww\.\S+\.\S+", re.I),
 ]
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -47,7 +49,8 @@ def suspicious(line: str) -> bool:
     return any(p.search(visible) for p in _INJECTION)
 
 
-_POST_FOOTER = re.compile(r"^\s*The post (?P<title>.{3,300}?) appeared first on (?P<outlet>[^.\n]{2,100})\.?\s*$", re.I | re.M)
+_POST_FOOTER = re.compile(r"^\s*The post (?P<title>.{3,300}?) appeared first on (?P<outlet>[^.\n]{2,100})\.?\s*$",
+                          re.I | re.M)
 _DATE_LINE = re.compile(
     r"^\s*(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*(?P<date>\d{4}-\d{2}-\d{2})\b", re.I
 )
@@ -58,7 +61,7 @@ _DE = set("der die das und ist sind nicht mit sich auf für ein eine dass von zu
 
 @dataclass
 class Article:
-    path: Path
+    path: Path | None  # None: rebuilt from a catalog row (keypoints, stories)
     source: str
     text: str
     article_id: str
@@ -191,7 +194,8 @@ def read_article(path: Path, source: str, max_bytes: int) -> Article:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise UsageError(f"{source}: {size:,} bytes is over the {max_bytes:,}-byte limit (RAG_INGEST__MAX_FILE_BYTES)")
+            raise UsageError(f"{source}: {size:,} bytes is over the {max_bytes:,}-byte limit "
+                             "(RAG_INGEST__MAX_FILE_BYTES)")
         data = path.read_bytes()
     except FileNotFoundError:
         raise UnreadableFileError(f"{source}: cannot read: the file (or the target of its link) is missing") from None

@@ -7,8 +7,8 @@ import math
 import pickle
 import re
 import unicodedata
-from functools import lru_cache
 from collections import Counter, defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 STEM = 5

@@ -138,7 +138,8 @@ class Catalog:
 
     def aliases(self, article_id: str | None = None) -> list[tuple[str, str, str]]:
         if article_id:
-            return list(self.db.execute("SELECT path, article_id, source FROM aliases WHERE article_id=?", (article_id,)))
+            return list(self.db.execute("SELECT path, article_id, source FROM aliases WHERE article_id=?",
+                                        (article_id,)))
         return list(self.db.execute("SELECT path, article_id, source FROM aliases"))
 
     def remove_alias(self, path: str) -> None:

@@ -1,6 +1,7 @@
 """Comparing English and German text without a translation model: a word-by-word English gloss
-through a general dictionary (rag/dictionary.py) (good enough for MiniLM to place a German lede near its English twin), and
-normalised 'facts' (names, numbers, dates) that read the same in both languages."""
+through a general dictionary (rag/dictionary.py) (good enough for MiniLM to place a German lede
+near its English twin), and normalised 'facts' (names, numbers, dates) that read the same in both
+languages."""
 
 from __future__ import annotations
 

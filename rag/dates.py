@@ -51,6 +51,8 @@ def _to_date(m: re.Match) -> date | None:
     g = m.groupdict()
     month = int(g["mnum"]) if g.get("mnum") else MONTHS.get(g["month"].lower().rstrip("."))
     day = int(g["day"])
+    if month is None:  # a month name we do not know
+        return None
     if g.get("mnum") and "/" in m.group() and month > 12 >= day:
         month, day = day, month  # 12/3/2026 written day-first
     try:

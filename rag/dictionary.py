@@ -133,7 +133,9 @@ def load(cache_dir: Path) -> Dictionary:
     if target is None:
         return Dictionary(None)
     if not target.exists():
-        compile_dictionary(source_path(), target)
+        source = source_path()
+        assert source is not None  # compiled_path found it a moment ago
+        compile_dictionary(source, target)
     return Dictionary(target)
 
 

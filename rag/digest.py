@@ -9,8 +9,9 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rag.errors import UsageError
 
@@ -33,7 +34,7 @@ def parse_period(on: str | None, since: str | None, all_: bool, now: datetime) -
             day = date.fromisoformat(on)
         except ValueError:
             raise UsageError(f"--date {on!r} is not a date like 2026-02-06") from None
-        start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         return Period("date", start, start + timedelta(days=1), f"on {day.isoformat()}")
     spec = since or "24h"
     m = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", spec)
@@ -47,8 +48,8 @@ def article_time(row) -> tuple[datetime, str]:
     """The published date when the text states one, else the ingest time."""
     if row.published:
         d = date.fromisoformat(row.published)
-        return datetime(d.year, d.month, d.day, tzinfo=timezone.utc), "published"
-    return datetime.fromtimestamp(row.ingested_at, tz=timezone.utc), "ingested"
+        return datetime(d.year, d.month, d.day, tzinfo=UTC), "published"
+    return datetime.fromtimestamp(row.ingested_at, tz=UTC), "ingested"
 
 
 def select(rows, period: Period) -> tuple[list, dict]:
@@ -58,8 +59,10 @@ def select(rows, period: Period) -> tuple[list, dict]:
         if period.mode == "all":
             ok = True
         elif period.mode == "date":
+            assert period.start is not None and period.end is not None  # parse_period sets them but for "all"
             ok = period.start <= when < period.end
         else:  # a published date is a day: it counts if that day overlaps the period
+            assert period.start is not None
             ok = when + timedelta(days=1) > period.start if how == "published" else when >= period.start
         if ok:
             chosen.append(r)
@@ -92,7 +95,7 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
     numbering = Numbering()
     previous = last_digest(ws.home)
     assigned = {} if regroup else known_stories(ws.home)
-    stories = []
+    stories: list[dict[str, Any]] = []
     for story in group(items, known=[assigned.get(r.article_id) for r in rows]):
         rows_ = story.rows
         kps = story_points(rows_, k=min(5, max(2, len(rows_) + 1)))
@@ -160,7 +163,9 @@ def _renumber(stories: list[dict]) -> None:
                 if c.n not in mapping:
                     counter += 1
                     mapping[c.n] = counter
-            p.text = re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", p.text)
+            # the lambda runs inside re.sub, within this iteration
+            p.text = re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]",  # noqa: B023
+                            p.text)
             for c in p.citations:
                 c.n = mapping[c.n]
         for d in s["disagreements"]:
@@ -229,7 +234,7 @@ def remember(home: Path, digest: dict, regroup: bool = False) -> Path:
             assigned = {}  # damaged: regroup starts the memory afresh
         assigned |= {a: s["id"] for s in digest["stories"] for a in s["article_ids"]}
         _write_atomic(_assignments_file(home), json.dumps({"version": 1, "articles": assigned}))
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = d / f"digest-{stamp}.json"
     record = {"generated_at": digest["generated_at"], "period": digest["period"],
               "stories": [{"id": s["id"], "article_ids": s["article_ids"]} for s in digest["stories"]]}
@@ -241,7 +246,7 @@ def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: 
                 regroup: bool = False) -> dict:
     """regroup: forget the stories of earlier digests and group afresh (new ids)."""
     started = time.perf_counter()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     period = parse_period(on, since, all_, now)
     rows = ws.catalog.articles()
     if not rows:

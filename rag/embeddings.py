@@ -5,10 +5,14 @@ of a second instead of importing torch and sentence-transformers (~5 s)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from rag.errors import LocalModelError, UsageError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 _ONNX_FILE = "all-MiniLM-L6-v2.onnx"
@@ -107,7 +111,7 @@ class MiniLMEmbedder:
         self._cache: dict = {}
         self._session = None
         self._pool: list = []
-        self._tokenizer = None
+        self._tokenizer: Tokenizer | None = None
 
     @property
     def onnx_path(self) -> Path:
@@ -162,7 +166,7 @@ class MiniLMEmbedder:
         self._session = self._new_session()
         self._tokenizer = tok
 
-    def _run(self, session, encodings) -> "list":
+    def _run(self, session, encodings) -> list:
         import numpy as np
 
         width = max(len(e.ids) for e in encodings)
@@ -185,6 +189,7 @@ class MiniLMEmbedder:
             else:
                 todo.append(t)
         if todo:
+            assert self._tokenizer is not None  # set by _load
             enc = self._tokenizer.encode_batch(todo)
             batches = token_batches([len(e.ids) for e in enc], self.batch_tokens)
             fresh = {}
@@ -195,7 +200,7 @@ class MiniLMEmbedder:
             self._remember(fresh)
         return [vectors[t].tolist() for t in texts]
 
-    def _run_all(self, batches: list) -> "list":
+    def _run_all(self, batches: list) -> list:
         """One session using every core for a little work (a query, a cold ask's evidence); for
         bulk work, one single-threaded session per core taking batches in turn: measured 1.2x the
         throughput of one session with two threads, since small runs parallelise poorly inside."""
@@ -240,7 +245,8 @@ class OpenAIEmbedder:
         out: list[list[float]] = []
         for i in range(0, len(texts), self.batch_size):
             batch = list(texts[i:i + self.batch_size])
-            resp = call_with_errors(lambda: client.embeddings.create(model=self.model, input=batch))
+            # the lambda is called at once, within this iteration
+            resp = call_with_errors(lambda: client.embeddings.create(model=self.model, input=batch))  # noqa: B023
             out.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
         if out:
             self.dim = len(out[0])

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
-from rag import selector
-from rag import prompts
+from rag import prompts, selector
 from rag.answer import CANNOT_ANSWER, CLOSEST, Answer, Citation
 from rag.errors import UsageError
 from rag.retrieve import Passage, retrieve
@@ -105,7 +104,7 @@ class _VerifiedStream:
     def feed(self, text: str) -> None:
         from rag.sentences import split_sentences
 
-        if self.stopped:
+        if self.stopped or self.on_text is None:  # (no on_text: stopped from the start)
             return
         sentences = split_sentences(text)
         if len(sentences) - 1 <= self.done:

@@ -83,7 +83,8 @@ def load_file(path: Path) -> CaseFile:
     corpus = (path.parent / str(data["corpus"])).resolve()
     if not corpus.is_dir():
         raise _bad(path, "corpus", f"{corpus} is not a folder")
-    cases, seen = [], set()
+    cases: list[Case] = []
+    seen: set[str] = set()
     for i, raw in enumerate(data["cases"]):
         cases.append(_case(path, i, raw, seen, corpus))
     return CaseFile(path, corpus, cases)

@@ -59,7 +59,7 @@ class Report:
     def totals(self) -> dict[str, dict[str, int]]:
         out = {}
         for m in METRICS:
-            applicable = [r.metrics[m] for r in self.results if r.metrics[m] is not None]
+            applicable = [v for v in (r.metrics[m] for r in self.results) if v is not None]
             out[m] = {"passed": sum(applicable), "applicable": len(applicable)}
         return out
 
@@ -105,7 +105,8 @@ class Report:
     def to_dict(self, min_pass: float) -> dict:
         lat = sorted(r.latency for r in self.results)
         return {"engine": self.engine, "model": self.model, "cases": [r.to_dict() for r in self.results],
-                "totals": self.totals(), "by_type": self.by_type(), "figures": self.figures(), "pass_rate": round(self.pass_rate, 4),
+                "totals": self.totals(), "by_type": self.by_type(), "figures": self.figures(),
+                "pass_rate": round(self.pass_rate, 4),
                 "min_pass": min_pass, "passed": self.pass_rate >= min_pass,
                 "latency_s": {"p50": round(lat[len(lat) // 2], 4), "max": round(lat[-1], 4)},
                 "engine_answers_kept": sum(r.fallback_reason is None for r in self.results),
@@ -170,7 +171,11 @@ def _citation_metrics(ws, case: Case, text: str, citations, m: dict, why: list[s
 def score_summary(ws, case: Case, engine, started: float) -> CaseResult:
     from rag.summarize import summarize_article, summarize_topic
 
-    s = summarize_article(ws, case.article, engine) if case.article else summarize_topic(ws, case.topic, engine)
+    if case.article:
+        s = summarize_article(ws, case.article, engine)
+    else:
+        assert case.topic is not None  # evalcases: a summary case has exactly one of article and topic
+        s = summarize_topic(ws, case.topic, engine)
     m: dict[str, bool | None] = {k: None for k in METRICS}
     why: list[str] = []
     citations = [c for p in s.points for c in p.citations]

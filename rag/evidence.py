@@ -19,6 +19,7 @@ Features (all in [0, 1]):
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from rag import textfacts
@@ -147,7 +148,7 @@ def coverage(q: Question, text: str, focus: bool = False) -> float:
     return sum(w for alts, w in weighted if alts & have) / total if total else 0.0
 
 
-def _share(names: list[set[str]], have: set[str]) -> float:
+def _share(names: list[set[str]], have: AbstractSet[str]) -> float:
     return sum(bool(n & have) for n in names) / len(names) if names else 1.0
 
 

@@ -6,13 +6,20 @@ pending mark -> old vectors out, new vectors in (Chroma) -> catalog row replaced
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from rag.articles import SUFFIXES, Article, read_article
 from rag.chunking import chunk_article
 from rag.errors import RagError, StoreBusyError, UnreadableFileError, UsageError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    # one collected article: source, article, chunks, id of the row it replaces, updated
+    _Item = tuple[str, Article, list, str | None, bool]
 
 
 @dataclass
@@ -161,10 +168,11 @@ class _Group:
 
     def __init__(self, ws, report: IngestReport):
         self.ws, self.report = ws, report
-        self.items: list[tuple[str, Article, list, str | None, bool]] = []
+        self.items: list[_Item] = []
         self.size = 0
-        self._in_flight = None  # (items, chunks, future) embedded but not yet written
-        self._executor = None
+        # (items, chunks, future) embedded but not yet written
+        self._in_flight: tuple[list[_Item], list, Future[list[list[float]]]] | None = None
+        self._executor: ThreadPoolExecutor | None = None
 
     def add(self, source, article, chunks, old_id, updated: bool) -> None:
         self.items.append((source, article, chunks, old_id, updated))
@@ -181,8 +189,8 @@ class _Group:
         items, self.items, self.size = self.items, [], 0
         chunks = [c for _, _, cs, _, _ in items for c in cs]
         what = items[0][0] if len(items) == 1 else f"{items[0][0]} (and {len(items) - 1} more)"
-        self._executor = self._executor or ThreadPoolExecutor(1, thread_name_prefix="rag-embed")
-        future = self._executor.submit(_embed, self.ws, [c.text for c in chunks], what)
+        executor = self._executor = self._executor or ThreadPoolExecutor(1, thread_name_prefix="rag-embed")
+        future = executor.submit(_embed, self.ws, [c.text for c in chunks], what)
         self._write_in_flight()
         self._in_flight = (items, chunks, future)
 
@@ -208,7 +216,7 @@ class _Group:
         cat, store = ws.catalog, ws.store
         # a death from here on is cleaned up by the next run
         cat.mark_pending_many([(article.article_id, old_id) for _, article, _, old_id, _ in items])
-        for _, article, _, old_id, _ in items:
+        for _, _, _, old_id, _ in items:
             if old_id:
                 store.delete_article(old_id)
         store.upsert(chunks, vectors, {a.article_id: a for _, a, _, _, _ in items})
@@ -272,7 +280,10 @@ def _clean_pending(ws) -> None:
 
 def _prune(ws, roots: list[Path], present: set[Path]) -> list[str]:
     cat = ws.catalog
-    under = lambda p: any(p == r or p.is_relative_to(r) for r in roots)
+
+    def under(p: Path) -> bool:
+        return any(p == r or p.is_relative_to(r) for r in roots)
+
     for path, _, _ in cat.aliases():
         if under(Path(path)) and not Path(path).exists():
             cat.remove_alias(path)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 from rag.articles import Article, boilerplate_ranges
 from rag.chunking import _content_sentences
 from rag.crosslingual import canonical_terms, facts, names, numbers
-
 
 _DATELINE = re.compile(r"(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*\d{4}-\d{2}-\d{2}\s+", re.I)
 
@@ -62,7 +62,7 @@ def sentences(row) -> list[Quote]:
     return out
 
 
-def _same_fact(a: Quote, b: Quote, common: set[str] = frozenset()) -> bool:
+def _same_fact(a: Quote, b: Quote, common: Set[str] = frozenset()) -> bool:
     """Two sentences state the same thing: enough shared (glossed) words and a shared name that
     is not one the whole story mentions anyway (Tesla, China)."""
     if a.article_id == b.article_id:
@@ -120,7 +120,7 @@ def story_points(rows, k: int = 4, prefer_language: str = "en") -> list[KeyPoint
         return []
     common = common_names(quotes)
     n_articles = len({q.article_id for q in quotes})
-    spread = Counter()  # in how many of the story's articles each term occurs
+    spread: Counter[str] = Counter()  # in how many of the story's articles each term occurs
     for art in {q.article_id for q in quotes}:
         spread.update(set().union(*(q.terms for q in quotes if q.article_id == art)))
     by_name: dict[str, list[Quote]] = {}
@@ -136,9 +136,10 @@ def story_points(rows, k: int = 4, prefer_language: str = "en") -> list[KeyPoint
         score = centrality * (1 + backed_by) * (1.0 + 0.3 / (1 + q.position)) + 0.3 * len(q.facts)
         if q.language == prefer_language:
             score *= 1.15  # the same fact, said in the reader's language, reads better
-        best_support = {}
+        best_support: dict[str, Quote] = {}
         for o in support:  # one backing quote per other article
-            if o.article_id not in best_support or len(o.terms & q.terms) > len(best_support[o.article_id].terms & q.terms):
+            if (o.article_id not in best_support
+                    or len(o.terms & q.terms) > len(best_support[o.article_id].terms & q.terms)):
                 best_support[o.article_id] = o
         points.append(KeyPoint(q, list(best_support.values()), score))
     return _diverse(points, k)

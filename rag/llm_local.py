@@ -4,9 +4,9 @@ cache) or any GGUF given by path."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 from rag.errors import LocalModelError, UsageError
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from rag.errors import ModelAuthError, ModelRateLimitError, ModelServiceError, UsageError
 
@@ -30,18 +30,22 @@ def call_with_errors(fn: Callable):
     try:
         return fn()
     except openai.AuthenticationError as exc:
-        raise ModelAuthError(f"the model service refused the API key (401){_request_id(exc)}; check OPENAI_API_KEY") from None
+        raise ModelAuthError(f"the model service refused the API key (401){_request_id(exc)}; "
+                             "check OPENAI_API_KEY") from None
     except openai.PermissionDeniedError as exc:
-        raise ModelAuthError(f"the model service denied access (403){_request_id(exc)}; check the key's permissions") from None
+        raise ModelAuthError(f"the model service denied access (403){_request_id(exc)}; "
+                             "check the key's permissions") from None
     except openai.RateLimitError as exc:
         raise ModelRateLimitError(f"the model service is rate limiting (429){_request_id(exc)}; retry later") from None
     except openai.NotFoundError as exc:
         raise ModelServiceError(f"the model service does not know this model or path (404){_request_id(exc)}; "
                                 "check OPENAI_MODEL and OPENAI_BASE_URL") from None
     except openai.APITimeoutError:
-        raise ModelServiceError("the model service did not answer in time; raise RAG_OPENAI__TIMEOUT or check the server") from None
+        raise ModelServiceError("the model service did not answer in time; "
+                                "raise RAG_OPENAI__TIMEOUT or check the server") from None
     except openai.APIConnectionError:
-        raise ModelServiceError("cannot connect to the model service; check OPENAI_BASE_URL and that the server runs") from None
+        raise ModelServiceError("cannot connect to the model service; "
+                                "check OPENAI_BASE_URL and that the server runs") from None
     except openai.APIStatusError as exc:
         raise ModelServiceError(f"the model service failed with HTTP {exc.status_code}{_request_id(exc)}") from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import string
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 
 from rag.errors import UsageError
@@ -19,7 +19,7 @@ REQUIRED = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> str:
     try:
         text = files("rag.prompt_templates").joinpath(f"{name}.txt").read_text(encoding="utf-8")

@@ -67,7 +67,7 @@ ul{padding-left:1.2rem}li{margin:.4rem 0}a{color:var(--accent)}sup a{text-decora
 .disagree{border-left:3px solid #d93025;padding-left:.6rem}
 ol.sources li{font-size:.9rem;margin:.7rem 0;scroll-margin-top:1rem}ol.sources li:target{background:rgba(11,87,208,.12)}
 blockquote{margin:.2rem 0 0;padding-left:.7rem;border-left:3px solid var(--line)}
-"""
+"""  # noqa: E501 (the stylesheet as served: rewrapping it would change the page's bytes)
 
 
 def _cite_links(text: str) -> str:
@@ -81,7 +81,8 @@ def page(digest: dict) -> str:
              f"<title>News digest {e(digest['generated_at'][:10])}</title><style>{_CSS}</style></head><body><main>",
              f"<h1>News digest — {e(digest['generated_at'][:10])}</h1>",
              f'<p class="period">{e(digest["period"]["label"].capitalize())}. Selected by published date: '
-             f'{digest["selection"]["by_published_date"]}, by ingest time: {digest["selection"]["by_ingest_time"]}.</p>']
+             f'{digest["selection"]["by_published_date"]}, '
+             f'by ingest time: {digest["selection"]["by_ingest_time"]}.</p>']
     for i, s in enumerate(digest["stories"], 1):
         badge = _badge(s).strip(" ()")
         parts.append(f'<section id="story-{e(s["id"])}"><h2>{i}. {e(s["title"])}'

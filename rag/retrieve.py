@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rag.bm25 import load_index, query_terms
 from rag.errors import StoreEmptyError
+
+if TYPE_CHECKING:
+    from rag.catalog import ArticleRow
 
 
 @dataclass
@@ -39,7 +43,8 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
     cat = ws.catalog
     n_articles, n_chunks = cat.counts()
     if n_chunks == 0:
-        raise StoreEmptyError(f"the store in {ws.home} is empty; run `rag ingest PATH` first (e.g. `rag ingest seeds/`)")
+        raise StoreEmptyError(f"the store in {ws.home} is empty; "
+                              "run `rag ingest PATH` first (e.g. `rag ingest seeds/`)")
     ws.check_embedding_model(ws.embedder.name)
     vec_hits = ws.vectors.query(ws.embedder.embed([question])[0], s.candidates)
     bm25_hits = load_index(cat, ws.home / "cache").search(query_terms(question), s.candidates)
@@ -47,7 +52,7 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
     bm_ids = [cid for cid, _ in bm25_hits]
     fused = fuse([vec_ids, bm_ids], s.rrf_k)
     rows = cat.chunk_map(list(fused))
-    articles = {}
+    articles: dict[str, ArticleRow] = {}
     per_article: dict[str, int] = defaultdict(int)
     out: list[Passage] = []
     for cid in sorted(fused, key=lambda c: (-fused[c], c)):

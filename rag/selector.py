@@ -62,7 +62,7 @@ class Model:
                 "keep_ratio": self.keep_ratio, "max_sentences": self.max_sentences}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Model":
+    def from_json(cls, data: dict) -> Model:
         if list(data["features"]) != list(FEATURES) or list(data["answer_features"]) != list(ANSWER_FEATURES):
             raise RuntimeError("rag/data/selector.json was fitted on other features; run benchmarks/fit_selector.py")
         return cls({k: float(v) for k, v in data["weights"].items()},

@@ -73,7 +73,7 @@ def _quoted_regions(line: str, limit: int = 400) -> list[tuple[int, int]]:
     """Spans inside quotation marks: „…“ (German) or “…” (English); unbalanced or overlong ones
     are ignored so a stray mark cannot swallow a paragraph."""
     regions = []
-    for m in re.finditer(r"„[^„“”]{1,%d}?“|“[^„“”]{1,%d}?”" % (limit, limit), line):
+    for m in re.finditer(rf"„[^„“”]{{1,{limit}}}?“|“[^„“”]{{1,{limit}}}?”", line):
         regions.append((m.start(), m.end() - 1))
     return regions
 

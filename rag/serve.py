@@ -40,7 +40,8 @@ class App:
         sentences: list[str] = []
         for row in sorted(self.ws.catalog.articles(), key=lambda r: -r.ingested_at):
             for chunk in self.ws.catalog.chunks(row.article_id):
-                sentences += [in_english(x.text, row.language) for x in split_sentences(row.text, chunk.start, chunk.end)]
+                spans = split_sentences(row.text, chunk.start, chunk.end)
+                sentences += [in_english(x.text, row.language) for x in spans]
             if len(sentences) >= max_sentences:
                 break
         if sentences:
@@ -72,7 +73,9 @@ class App:
         from rag.digest import make_digest, to_json
         from rag.engines import parse_engine
 
-        one = lambda k: (query.get(k) or [None])[0]
+        def one(k):
+            return (query.get(k) or [None])[0]
+
         eng = self.engine(parse_engine(one("engine"), self.ws.settings))
         return to_json(make_digest(self.ws, one("date"), one("since"), one("all") in ("1", "true", "yes"), eng))
 
@@ -80,7 +83,8 @@ class App:
         articles, chunks = self.ws.catalog.counts()
         return {"status": "ok", "articles": articles, "chunks": chunks,
                 "embedding_model": self.ws.catalog.get_meta("embedding_model"),
-                "default_engine": self.ws.settings.default_engine().value, "uptime_s": round(time.time() - self.started, 1)}
+                "default_engine": self.ws.settings.default_engine().value,
+                "uptime_s": round(time.time() - self.started, 1)}
 
 
 def make_handler(app: App):

@@ -30,8 +30,14 @@ class EmbeddingSettings(BaseModel):
         "or 'openai:<model>' (embeddings from the configured OpenAI-compatible endpoint).",
     )
     batch_size: int = Field(64, ge=1, description="Texts per request to an OpenAI-compatible embedding endpoint.")
-    batch_tokens: int = Field(512, ge=16, description="Local model: padded tokens per ONNX run (texts are grouped by length).")
-    workers: int = Field(0, ge=0, description="Local model: parallel single-threaded ONNX sessions for bulk embedding; 0 = one per CPU core (max 8).")
+    batch_tokens: int = Field(
+        512, ge=16, description="Local model: padded tokens per ONNX run (texts are grouped by length)."
+    )
+    workers: int = Field(
+        0, ge=0,
+        description="Local model: parallel single-threaded ONNX sessions for bulk embedding; "
+        "0 = one per CPU core (max 8).",
+    )
 
 
 class ChunkSettings(BaseModel):
@@ -83,7 +89,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="A Chroma server (e.g. http://127.0.0.1:8000) instead of the local store in HOME/chroma."
     )
-    chroma_collection: str = Field("articles", description="Collection name; distinct stores on one server need distinct names.")
+    chroma_collection: str = Field(
+        "articles", description="Collection name; distinct stores on one server need distinct names."
+    )
     engine: EngineName | None = Field(
         None, description="Answer engine; default openai when configured, else the best offline engine."
     )

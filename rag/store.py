@@ -4,19 +4,24 @@ ids and embeddings (no Chroma embedding function, so nothing is downloaded)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.errors import StoreMismatchError, StoreServiceError
+
+if TYPE_CHECKING:
+    from chromadb.api.types import Metadata
 
 COLLECTION = "articles"
 
 
-def clean_metadata(meta: dict) -> dict:
+def clean_metadata(meta: dict) -> dict[str, str | int | float | bool]:
     """Chroma takes str, int, float and bool values only: None is left out, lists and dicts are
     stored as JSON text."""
     import json
 
-    out = {}
+    out: dict[str, str | int | float | bool] = {}
     for k, v in meta.items():
         if v is None:
             continue
@@ -44,7 +49,8 @@ class VectorStore:
                 u = urlparse(url if "://" in url else f"http://{url}")
                 if not u.hostname:
                     raise StoreServiceError(f"RAG_CHROMA_URL {url!r} is not a URL like http://127.0.0.1:8000")
-                self.client = chromadb.HttpClient(host=u.hostname, port=u.port or (443 if u.scheme == "https" else 8000),
+                self.client = chromadb.HttpClient(host=u.hostname,
+                                                  port=u.port or (443 if u.scheme == "https" else 8000),
                                                   ssl=u.scheme == "https", settings=settings)
             else:
                 self.client = chromadb.PersistentClient(path=str(self.path), settings=settings)
@@ -87,7 +93,7 @@ class VectorStore:
         limit = self.client.get_max_batch_size()
         for i in range(0, len(chunks), limit):
             part = chunks[i:i + limit]
-            metas = []
+            metas: list[Metadata] = []
             for c in part:
                 a = articles[c.article_id]
                 metas.append(clean_metadata({"article_id": c.article_id, "position": c.position, "start": c.start,
@@ -99,14 +105,18 @@ class VectorStore:
     def set_source(self, article_id: str, source: str) -> None:
         got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
         if got["ids"]:
-            self.collection.update(ids=got["ids"], metadatas=[{**m, "source": source} for m in got["metadatas"]])
+            metadatas = got["metadatas"]
+            assert metadatas is not None  # asked for with include=["metadatas"]
+            self.collection.update(ids=got["ids"], metadatas=[{**m, "source": source} for m in metadatas])
 
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
 
-    def query(self, embedding: list[float], n: int) -> list[tuple[str, float]]:
+    def query(self, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
         n = min(n, self.count())
         if n <= 0:
             return []
         res = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])
-        return list(zip(res["ids"][0], res["distances"][0]))
+        distances = res["distances"]
+        assert distances is not None  # asked for with include=["distances"]
+        return list(zip(res["ids"][0], distances[0]))

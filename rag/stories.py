@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from rag.chunking import _content_sentences
 from rag.crosslingual import facts, gloss, names
+
+if TYPE_CHECKING:
+    from rag.catalog import ArticleRow
+
 
 @dataclass(frozen=True)
 class Params:
@@ -39,7 +44,7 @@ def fitted() -> Params:
 
 @dataclass
 class StoryArticle:
-    row: object  # ArticleRow
+    row: ArticleRow
     lede: str
     facts: set[str]
     vector: list[float] | None = None
@@ -117,7 +122,7 @@ def similarity_matrix(items: list[StoryArticle], params: Params | None = None):
         for f in i.facts:
             if weights[f] > 0:
                 index.setdefault(f, []).append(k)
-    shared: dict[tuple[int, int], float] = Counter()
+    shared: dict[tuple[int, int], float] = defaultdict(float)
     for f, members in index.items():
         for a_pos, a in enumerate(members):
             for b in members[a_pos + 1:]:
@@ -138,8 +143,9 @@ def similarity_matrix(items: list[StoryArticle], params: Params | None = None):
     days = [_published(i) for i in items]
     for a in range(n):
         for b in range(a + 1, n):
-            if days[a] and days[b]:
-                if abs((days[a] - days[b]).days) > params.max_days:
+            day_a, day_b = days[a], days[b]
+            if day_a and day_b:
+                if abs((day_a - day_b).days) > params.max_days:
                     sim[a, b] = sim[b, a] = -1.0  # the same company in another month is another story
                 else:
                     sim[a, b] += params.date_bonus

@@ -102,7 +102,8 @@ def llm_points(ws, engine, subject: str, passages, n_points: str) -> tuple[list[
     if not lines:
         return None, "the model wrote no points"
     texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
-    points, numbering = [], {}
+    points: list[Point] = []
+    numbering: dict[tuple[str, int], int] = {}
     for line in lines[:6]:
         checked = verify(line, passages, texts)
         if not checked.ok or checked.refused:
@@ -112,7 +113,8 @@ def llm_points(ws, engine, subject: str, passages, n_points: str) -> tuple[list[
             n = numbering.setdefault((c.article_id, c.start), len(numbering) + 1)
             cites.append(Citation(n, c.article_id, c.source, c.title, c.chunk_id, c.quote, c.start, c.end))
         local = {c.n: nc.n for c, nc in zip(checked.citations, cites)}
-        body = re.sub(r"\[(\d+)\]", lambda m: f"[{local.get(int(m.group(1)), m.group(1))}]", checked.text)
+        # the lambda runs inside re.sub, within this iteration
+        body = re.sub(r"\[(\d+)\]", lambda m: f"[{local.get(int(m.group(1)), m.group(1))}]", checked.text)  # noqa: B023
         points.append(Point(body, cites))
     return points, None
 
@@ -131,7 +133,8 @@ def summarize_article(ws, ref: str, engine) -> Summary:
     if engine.streams:
         from rag.retrieve import Passage
 
-        passages = [Passage(c.chunk_id, row.article_id, row.source, row.title, row.language, c.text, c.start, c.end, 1.0)
+        passages = [Passage(c.chunk_id, row.article_id, row.source, row.title, row.language, c.text, c.start, c.end,
+                            1.0)
                     for c in ws.catalog.chunks(row.article_id)]
         generated, reason = llm_points(ws, engine, f"the article “{row.title}”", passages, "3 to 6")
         if generated and 3 <= len(generated) <= 6:
@@ -155,10 +158,10 @@ def summarize_topic(ws, topic: str, engine) -> Summary:
     texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
     index = load_index(ws.catalog, ws.home / "cache")
     # map: the sentences of each article that bear on the topic
-    q = ev.analyse(topic, index.idf)
+    question = ev.analyse(topic, index.idf)
     candidates = ev.evidence_sentences(passages, texts)
     for e in candidates:
-        e.coverage = ev.coverage(q, e.text)
+        e.coverage = ev.coverage(question, e.text)
     candidates.sort(key=lambda e: (-e.coverage, e.passage.source, e.start))
     rows = {aid: ws.catalog.article(aid) for aid in texts}
     quotes_by_key = {(q.article_id, q.start): q for r in rows.values() for q in sentences(r)}
@@ -174,7 +177,8 @@ def summarize_topic(ws, topic: str, engine) -> Summary:
     rank = {(e.passage.article_id, e.start): i for i, e in enumerate(candidates)}
     kps: list[KeyPoint] = []
     for q in sorted(all_quotes, key=lambda q: rank[(q.article_id, q.start)]):
-        home = next((k for k in kps if _same_fact(q, k.quote, common) or any(_same_fact(q, s, common) for s in k.support)), None)
+        home = next((k for k in kps
+                     if _same_fact(q, k.quote, common) or any(_same_fact(q, s, common) for s in k.support)), None)
         if home is None:
             kps.append(KeyPoint(q))
         elif q.article_id not in {x.article_id for x in home.quotes}:

@@ -39,7 +39,8 @@ _TYPE_PATTERNS = [
     (AnswerType.date, r"^\s*(when|wann|since when|seit wann|bis wann)\b|\b(what|which|welche[nmrs]?|an welchem|"
                       r"in welchem|on what|in what)\s+(date|day|year|month|weekday|datum|tag|jahr|monat|wochentag)\b"),
     (AnswerType.number, r"\b(how (many|much|far|long|big|large|high|tall|deep|old|often)|wie (viele?|hoch|weit|lange|"
-                        r"groß|alt|oft|stark|schnell)|what (?:(?:is|was|are|were) )?(?:the )?(percentage|share|proportion|number|rate|"
+                        r"groß|alt|oft|stark|schnell)|what (?:(?:is|was|are|were) )?(?:the )?"
+                        r"(percentage|share|proportion|number|rate|"
                         r"figure|amount|price|cost|sum|capacity|revenue|salary|value|valuation)|welche[nrs]? (zahl|"
                         r"anteil|summe|höhe|kapazität|leistung)|wie (hoch|teuer) (ist|war|sind|waren))\b"),
     (AnswerType.place, r"^\s*(where|wo|wohin|woher)\b|\b(which|what|welche[nmrs]?|in welche[nmrs]?)\s+(city|cities|"

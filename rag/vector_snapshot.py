@@ -87,7 +87,7 @@ def write(home: Path, store, generation: int) -> int:
         ids.extend(got["ids"])
         parts.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
     dim = parts[0].shape[1] if parts else 0
-    matrix = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+    matrix: np.ndarray = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True) if len(matrix) else None
     if norms is not None:
         matrix = matrix / np.where(norms == 0, 1.0, norms)

@@ -11,7 +11,7 @@ from rag.answer import CANNOT_ANSWER, Citation
 from rag.bm25 import _fold, stem, terms
 from rag.dictionary import translations
 from rag.retrieve import Passage
-from rag.sentences import split_sentences
+from rag.sentences import Sentence, split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _NAME = re.compile(r"\b[A-ZÄÖÜ][\w’'-]*[A-Za-zÄÖÜäöüß0-9]|\b[A-Z]{2,}\b")
@@ -81,7 +81,7 @@ def best_quote(sentence: str, passage: Passage, article_text: str) -> tuple[int,
 
 def _with_trailing_markers(sentences, text):
     """`He said „X.“ [1]` splits after the quote; the marker belongs to the sentence before it."""
-    out = []
+    out: list[Sentence] = []
     for s in sentences:
         if out and not re.search(r"\w", _MARKER.sub("", s.text)):
             prev = out[-1]
@@ -110,7 +110,7 @@ def verify(answer: str, passages: list[Passage], article_texts: dict[str, str]) 
                 k = int(raw)
                 if 1 <= k <= len(passages):
                     keep.append(k)
-                    cited.append(k)
+                    cited.append(k)  # noqa: B023 (repl runs inside _MARKER.sub, within this iteration)
                 else:
                     problems.append(f"unknown citation [{k}] removed")
             for k in keep:

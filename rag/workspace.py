@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from rag.catalog import Catalog
 from rag.errors import StoreMismatchError
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.vector_snapshot import VectorSnapshot
 
 
 class Workspace:
@@ -14,7 +18,7 @@ class Workspace:
         self.settings = settings
         self.home = settings.home
         self._embedder = embedder
-        self._snapshot = None
+        self._snapshot: VectorSnapshot | None = None
 
     @cached_property
     def catalog(self) -> Catalog:

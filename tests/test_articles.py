@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from rag.articles import boilerplate_ranges, decode, html_to_text, read_article

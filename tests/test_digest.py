@@ -2,7 +2,6 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from rag.ingest import ingest
 from rag.settings import EngineName
 from rag.summarize import summarize_article, summarize_topic
 
-from conftest import QueuedEngine, SEEDS, make_ws
+from conftest import QueuedEngine, make_ws
 from test_cli import one_line_error, rag
 
 
@@ -63,7 +62,8 @@ def synthetic_corpus(tmp_path) -> Path:
     (d / "b.txt").write_text(SYNTH_B, encoding="utf-8")
     (d / "c.txt").write_text(SYNTH_C, encoding="utf-8")
     # a syndicated copy of a.txt with a different footer line
-    (d / "a-copy.txt").write_text(SYNTH_A + "Read more on partner sites.\nDistributed by Wire Service.\n", encoding="utf-8")
+    (d / "a-copy.txt").write_text(SYNTH_A + "Read more on partner sites.\nDistributed by Wire Service.\n",
+                                  encoding="utf-8")
     return d
 
 
@@ -179,7 +179,8 @@ def test_damaged_story_memory_is_named_and_regroup_recovers(tmp_path, fake_embed
     with pytest.raises(UsageError, match="stories.json is damaged.*--regroup"):
         digest_json(ws)
     regrouped = to_json(make_digest(ws, None, None, True, make_engine(ws, EngineName.extractive), regroup=True))
-    assert sorted(len(s["articles"]) for s in regrouped["stories"]) == sorted(len(s["articles"]) for s in first["stories"])
+    sizes = sorted(len(s["articles"]) for s in first["stories"])
+    assert sorted(len(s["articles"]) for s in regrouped["stories"]) == sizes
     assert json.loads(memory.read_text(encoding="utf-8"))["articles"]
     assert digest_json(ws)["stories"]
 
@@ -263,7 +264,8 @@ def test_html_digest_in_a_real_browser(real_ws, tmp_path):
     from rag import render_digest
 
     page = tmp_path / "digest.html"
-    page.write_text(render_digest.page(make_digest(real_ws, None, None, True, make_engine(real_ws, EngineName.extractive))),
+    page.write_text(render_digest.page(make_digest(real_ws, None, None, True,
+                                                   make_engine(real_ws, EngineName.extractive))),
                     encoding="utf-8")
     profile = tmp_path / "profile"
     dom = chromium(f"--user-data-dir={profile}", "--dump-dom", page.as_uri())

@@ -9,12 +9,13 @@ from rag.evalcases import contains, load
 from rag.evaluate import junit_xml, run
 from rag.settings import EngineName, load_settings
 
-from conftest import FakeEmbedder, ROOT
+from conftest import ROOT, FakeEmbedder
 from test_cli import rag
 
 GOOD = """corpus: corpus
 cases:
-  - {id: portal, type: german_only, question: "Which Chinese news portal reported that Tesla trains AI models in China?",
+  - {id: portal, type: german_only,
+     question: "Which Chinese news portal reported that Tesla trains AI models in China?",
      all_of: [Cailianshe], sources: [002_cf314d619be69ddf.txt]}
   - {id: skynet, type: single, question: "What did CASC launch?", all_of: [Smart SkyNet-1 01],
      sources: [001_ae76c90e14592450.txt]}
@@ -41,7 +42,8 @@ def test_facts_match_case_and_punctuation_insensitively():
     ('{id: a, type: single, question: "Q?", all_of: [x], sources: [nope.txt]}', "'nope.txt' is not a file"),
     ('{id: a, type: unanswerable, question: "Q?", all_of: [x], refuse: true}', "cannot expect facts"),
     ('{id: a, type: single, question: "", all_of: [x], sources: [001_ae76c90e14592450.txt]}', "'question'"),
-    ('{id: a, type: single, question: "Q?", all_of: [x], sources: [001_ae76c90e14592450.txt], colour: red}', "unknown keys"),
+    ('{id: a, type: single, question: "Q?", all_of: [x], sources: [001_ae76c90e14592450.txt], colour: red}',
+     "unknown keys"),
 ])
 def test_malformed_cases_name_the_file_and_the_case(tmp_path, seeds_copy, case, problem):
     f = write_cases(tmp_path, seeds_copy, f"corpus: corpus\ncases:\n  - {case}\n")
@@ -146,7 +148,8 @@ def test_a_wrong_story_expectation_fails(tmp_path, seeds_copy):
     wrong = """corpus: corpus
 cases:
   - {id: stories, type: digest, stories: [[000_ab6a3cf24c55f0d7.txt, 001_ae76c90e14592450.txt]]}
-  - {id: sum, type: summary, article: 003_52f8bed2d65e222f.txt, all_of: [Xi Jinping], sources: [003_52f8bed2d65e222f.txt]}
+  - {id: sum, type: summary, article: 003_52f8bed2d65e222f.txt, all_of: [Xi Jinping],
+     sources: [003_52f8bed2d65e222f.txt]}
 """
     report = _run(write_cases(tmp_path, seeds_copy, wrong))
     assert [r.passed for r in report.results] == [False, False]

@@ -15,7 +15,7 @@ from rag.retrieve import retrieve
 from rag.settings import EngineName
 from rag.summarize import summarize_article, summarize_topic
 
-from conftest import QueuedEngine, SEEDS, make_ws
+from conftest import SEEDS, QueuedEngine, make_ws
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 CANARY = "CANARY-7731"

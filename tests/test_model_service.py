@@ -18,7 +18,9 @@ def store(seeds_copy):
 
 
 def ask_via(fake, **env):
-    chats = lambda: [q for q in fake.requests if "messages" in q]
+    def chats():
+        return [q for q in fake.requests if "messages" in q]
+
     r = rag("ask", "Who interviewed Trump on CBS?", env_extra={"OPENAI_BASE_URL": fake.base_url,
                                                                "OPENAI_API_KEY": SECRET, **env})
     return r, len(chats())

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from rag.catalog import SCHEMA_VERSION, Catalog
-from rag.errors import StoreMismatchError
 from rag.ingest import ingest
 
 from conftest import make_ws

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, make_ws
 from rag.vector_snapshot import VectorSnapshot
 from rag.vector_snapshot import load as load_snapshot
+
+from conftest import ROOT, make_ws
 from test_cli import one_line_error, rag
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

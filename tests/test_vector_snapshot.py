@@ -7,11 +7,12 @@ import sys
 
 import pytest
 
-from conftest import ROOT, make_ws
 from rag import vector_snapshot
 from rag.ingest import ingest
 from rag.retrieve import retrieve
 from rag.store import VectorStore
+
+from conftest import ROOT, make_ws
 
 
 def chroma_vectors(ws) -> dict[str, list[float]]:
