@@ -112,6 +112,7 @@ def main() -> None:
     ap.add_argument("--background", type=int, default=12, help="mean background sentences (multi-chunk articles)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-llamaindex", action="store_true")
+    ap.add_argument("--skip-plain", action="store_true", help="leave out the plain ONNX loop (slow; not the reference)")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rag-ingestbench-"))
     os.environ["RAG_MODELS_DIR"] = str(work / "models")
@@ -143,6 +144,8 @@ def main() -> None:
         "raw: plain ONNX loop, batches of 32": lambda r: len(plain(texts)),
         "rag ingest": rag_ingest,
     }
+    if a.skip_plain:
+        del variants["raw: plain ONNX loop, batches of 32"]
     if not a.skip_llamaindex:
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 

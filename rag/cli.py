@@ -31,11 +31,11 @@ app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")]
 
 
-def _workspace():
+def _workspace(short_lived: bool = False):
     from rag.settings import load_settings
     from rag.workspace import Workspace
 
-    return Workspace(load_settings())
+    return Workspace(load_settings(), short_lived=short_lived)
 
 
 def _emit_json(obj) -> None:
@@ -114,7 +114,7 @@ def ask(
     from rag.engines import ask as run
     from rag.engines import parse_engine
 
-    ws = _workspace()
+    ws = _workspace(short_lived=True)
     name = parse_engine(engine, ws.settings)
     streamed: list[str] = []
     on_text = None

@@ -103,8 +103,12 @@ class MiniLMEmbedder:
     max_length = 256
     POOL_TOKENS = 20_000  # below this, starting the parallel sessions (~0.17 s each) costs more than they save
 
-    def __init__(self, cache_dir: Path, batch_tokens: int = 512, workers: int = 0, cache_size: int = 10_000):
+    def __init__(self, cache_dir: Path, batch_tokens: int = 512, workers: int = 0, cache_size: int = 10_000,
+                 short_lived: bool = False):
         self.cache_dir = Path(cache_dir)
+        # A one-shot process (a cold `rag ask`) embeds a question and a few sentences: pre-packing the
+        # weights at load costs ~40 ms more than it saves there; long-lived processes keep it.
+        self.short_lived = short_lived
         self.batch_tokens = batch_tokens
         self.workers = workers or min(cpu_count(), 8)
         self.cache_size = cache_size
@@ -132,6 +136,8 @@ class MiniLMEmbedder:
         opts.log_severity_level = 3
         if threads:
             opts.intra_op_num_threads = threads
+        if self.short_lived:
+            opts.add_session_config_entry("session.disable_prepacking", "1")
         path = self.optimized_path
         if path.exists():
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
@@ -253,10 +259,11 @@ class OpenAIEmbedder:
         return out
 
 
-def make_embedder(settings) -> Embedder:
+def make_embedder(settings, short_lived: bool = False) -> Embedder:
     spec = settings.embedding.model
     if spec in ("minilm", MINILM):
-        return MiniLMEmbedder(settings.model_cache, settings.embedding.batch_tokens, settings.embedding.workers)
+        return MiniLMEmbedder(settings.model_cache, settings.embedding.batch_tokens, settings.embedding.workers,
+                              short_lived=short_lived)
     if spec.startswith("openai:") and len(spec) > 7:
         if not settings.openai.configured:
             raise UsageError(f"embedding model {spec!r} needs OPENAI_API_KEY or OPENAI_BASE_URL")

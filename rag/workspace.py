@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 
 
 class Workspace:
-    def __init__(self, settings: Settings, embedder=None):
+    def __init__(self, settings: Settings, embedder=None, short_lived: bool = False):
+        """short_lived: a one-shot command (cold ask) that embeds only a few texts."""
         self.settings = settings
+        self.short_lived = short_lived
         self.home = settings.home
         self._embedder = embedder
         self._snapshot: VectorSnapshot | None = None
@@ -29,7 +31,7 @@ class Workspace:
         if self._embedder is None:
             from rag.embeddings import make_embedder
 
-            self._embedder = make_embedder(self.settings)
+            self._embedder = make_embedder(self.settings, self.short_lived)
         self.check_embedding_model(self._embedder.name)
         return self._embedder
 
