@@ -76,28 +76,32 @@ def main() -> None:
     def ask_cmd(home: Path | None = None) -> list[str]:
         return rag + ["ask", next(questions)]
 
-    def asks(n: int, e: dict) -> float:
-        return statistics.median(timed(ask_cmd(), e) for _ in range(n))
-
     results = {
-        "reference python -c pass": median_of(args.repeats, py, env),
-        "reference import onnxruntime, tokenizers, numpy": median_of(args.repeats, floor, env),
-        "rag --help": median_of(args.repeats, rag + ["--help"], env),
         "rag ingest seeds/ (cold, new store)": median_of(max(3, args.repeats // 2),
                                                          rag + ["ingest", str(ROOT / "seeds")],
                                                          env, before=fresh_home),
         "rag ingest seeds/ (unchanged)": median_of(args.repeats, rag + ["ingest", str(ROOT / "seeds")], env),
-        "rag ask (cold, extractive)": asks(args.repeats, env),
     }
+    # the references and the short commands interleaved: this machine's speed drifts by 20-30 %
+    # within minutes, and drift then moves a figure and its references alike
+    big = {**env, "RAG_HOME": str(work / "home10k")}
+    short = {"reference python -c pass": (lambda: py, env),
+             "reference import onnxruntime, tokenizers, numpy": (lambda: floor, env),
+             "rag --help": (lambda: rag + ["--help"], env),
+             "rag ask (cold, extractive)": (ask_cmd, env)}
     if not args.no_10k:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from synthetic import generate
 
-        big = {**env, "RAG_HOME": str(work / "home10k")}
         generate(work / "synthetic10k", 10_000, seed=3)  # one chunk each
         subprocess.run(rag + ["ingest", str(work / "synthetic10k")], env=big, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        results["rag ask (cold, 10k-chunk store)"] = asks(args.repeats, big)
+        short["rag ask (cold, 10k-chunk store)"] = (ask_cmd, big)
+    runs: dict[str, list[float]] = {k: [] for k in short}
+    for _ in range(args.repeats):
+        for name, (cmd, e) in short.items():
+            runs[name].append(timed(cmd(), e))
+    results = {**{k: statistics.median(v) for k, v in runs.items()}, **results}
     ref = results["reference python -c pass"]
     ref_floor = results["reference import onnxruntime, tokenizers, numpy"]
     out = {
