@@ -111,10 +111,13 @@ def ask(
     stream: Annotated[bool, typer.Option(help="Print verified sentences as they are generated.")] = True,
 ):
     """Answer QUESTION from the stored articles, every sentence cited with a verbatim quote."""
+    from rag.embeddings import load_early
+
+    load_early()  # the model loads on a thread while the settings and the rest start up
+    ws = _workspace(short_lived=True)
     from rag.engines import ask as run
     from rag.engines import parse_engine
 
-    ws = _workspace(short_lived=True)
     name = parse_engine(engine, ws.settings)
     streamed: list[str] = []
     on_text = None

@@ -5,6 +5,7 @@ of a second instead of importing torch and sentence-transformers (~5 s)."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -116,6 +117,8 @@ class MiniLMEmbedder:
         self._session = None
         self._pool: list = []
         self._tokenizer: Tokenizer | None = None
+        self._loader: threading.Thread | None = None
+        self._load_error: BaseException | None = None
 
     @property
     def onnx_path(self) -> Path:
@@ -159,6 +162,20 @@ class MiniLMEmbedder:
     def _load(self) -> None:
         if self._session is not None:
             return
+        early = _EARLY.pop(self.cache_dir, None) if self.short_lived else None
+        if early is not None and early is not self:
+            early._load()  # waits for its thread
+            self._session, self._tokenizer = early._session, early._tokenizer
+            return
+        loader = self._loader
+        if loader is not None and loader is not threading.current_thread():
+            loader.join()
+            self._loader = None
+            if self._load_error is not None:
+                error, self._load_error = self._load_error, None
+                raise error
+            if self._session is not None:
+                return
         from tokenizers import Tokenizer
 
         if not self.onnx_path.exists():
@@ -171,6 +188,26 @@ class MiniLMEmbedder:
         tok.no_padding()  # tokenizer.json pads everything to 128; we pad per batch
         self._session = self._new_session()
         self._tokenizer = tok
+
+    def preload(self) -> None:
+        """Start loading the model on a thread: onnxruntime's session set-up (~0.2 s) releases the
+        GIL, so a cold ask reads its index and analyses the question meanwhile. The first embed()
+        waits for it (and raises what it raised)."""
+        if self._session is not None or self._loader is not None or not self.onnx_path.exists():
+            return  # the first load ever exports the model: done in the foreground, with its errors
+        # imported here, not on the thread: numpy's C extension breaks when two threads import it
+        import numpy  # noqa: F401
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+
+        def load() -> None:
+            try:
+                self._load()
+            except BaseException as exc:  # handed to the first embed()
+                self._load_error = exc
+
+        self._loader = threading.Thread(target=load, name="rag-model-load", daemon=True)
+        self._loader.start()
 
     def _run(self, session, encodings) -> list:
         import numpy as np
@@ -257,6 +294,28 @@ class OpenAIEmbedder:
         if out:
             self.dim = len(out[0])
         return out
+
+
+_EARLY: dict[Path, MiniLMEmbedder] = {}
+
+
+def load_early() -> None:
+    """A cold `rag ask` starts loading MiniLM before it reads its settings: the session set-up
+    (~0.2 s, GIL released) then overlaps importing pydantic-settings (~0.2 s). The model folder is
+    found from the environment as Settings finds it; if the settings say otherwise (another
+    model or folder) the early load is simply not used."""
+    if os.environ.get("RAG_EMBEDDING__MODEL", "minilm") not in ("minilm", MINILM):
+        return
+    home = os.environ.get("RAG_HOME")
+    if not home:
+        from platformdirs import user_data_dir
+
+        home = user_data_dir("rag", appauthor=False)
+    cache_dir = Path(os.environ.get("RAG_MODELS_DIR") or Path(home) / "models")
+    early = MiniLMEmbedder(cache_dir, short_lived=True)
+    early.preload()
+    if early._loader is not None:
+        _EARLY[cache_dir] = early
 
 
 def make_embedder(settings, short_lived: bool = False) -> Embedder:

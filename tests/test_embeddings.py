@@ -77,3 +77,49 @@ def test_a_cached_text_survives_being_evicted_by_the_same_call(models_dir):
     first = e.embed(["alpha beta"])[0]
     out = e.embed(["alpha beta", "gamma", "delta", "epsilon", "zeta"])
     assert out[0] == first and len(out) == 5
+
+
+@pytest.mark.slow
+def test_early_load_gives_the_same_vectors_and_is_used_once(models_dir):
+    """A cold ask loads MiniLM on a thread before reading its settings (load_early): the workspace's
+    short-lived embedder takes that session, and its vectors equal a normally loaded embedder's."""
+    from rag import embeddings
+    from rag.settings import load_settings
+    from rag.workspace import Workspace
+
+    MiniLMEmbedder(models_dir).embed(["export the model once"])
+    embeddings.load_early()
+    early = embeddings._EARLY[models_dir]
+    ws = Workspace(load_settings(), short_lived=True)
+    texts = ["Who interviewed Trump on CBS?", "Tesla trainiert KI-Modelle in China."]
+    got = ws.embedder.embed(texts)
+    assert ws.embedder._session is early._session and models_dir not in embeddings._EARLY
+    want = MiniLMEmbedder(models_dir, cache_size=0).embed(texts)
+    for u, v in zip(got, want):
+        assert sum(x * y for x, y in zip(u, v)) > 0.9999
+
+
+def test_an_early_load_that_fails_raises_on_first_use(tmp_path, monkeypatch):
+    """A broken model file found by the early load is reported by the first embed(), as a normal
+    load would report it, and removed so the next run exports it again."""
+    from rag import embeddings
+    from rag.errors import LocalModelError
+
+    cache = tmp_path / "models"
+    cache.mkdir()
+    bad = MiniLMEmbedder(cache)
+    bad.onnx_path.write_bytes(b"not an onnx model")
+    monkeypatch.setenv("RAG_MODELS_DIR", str(cache))
+    embeddings.load_early()
+    user = MiniLMEmbedder(cache, short_lived=True)
+    with pytest.raises(LocalModelError, match="unreadable and has been removed"):
+        user.embed(["x"])
+    assert not bad.onnx_path.exists() and cache not in embeddings._EARLY
+
+
+def test_early_load_is_skipped_for_another_embedding_model(monkeypatch, models_dir):
+    from rag import embeddings
+
+    monkeypatch.setenv("RAG_EMBEDDING__MODEL", "openai:text-embedding-3-small")
+    embeddings.load_early()
+    assert models_dir not in embeddings._EARLY
