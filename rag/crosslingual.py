@@ -10,6 +10,7 @@ import unicodedata
 
 from rag.bm25 import _fold, stem, terms
 from rag.dictionary import default as dictionary
+from rag.textfacts import WEEKDAYS
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -75,7 +76,7 @@ def names(text: str) -> set[str]:
     found = set()
     for m in re.finditer(r"(?<![.!?:„“\"]\s)(?<!^)\b[A-ZÄÖÜ][\w’'-]*[A-Za-z]|\b[A-Z]{2,}\b", text, re.M):
         w = _fold(m.group().split("’")[0].split("'")[0].lower())
-        if w not in _COMMON_NAMES and w not in _MONTHS:
+        if w not in _COMMON_NAMES and w not in _MONTHS and w not in WEEKDAYS:
             found.add(stem(w))
     return found
 

@@ -137,6 +137,42 @@ def test_known_stories_never_merge_or_split():
     assert sorted(s.known_id for s in group(items, params, sim, known=["S4", "S5"])) == ["S4", "S5"]
 
 
+def test_ledes_placing_an_event_differently_are_penalised():
+    from types import SimpleNamespace
+
+    from rag.crosslingual import facts
+    from rag.stories import Params, StoryArticle, similarity_matrix
+
+    def item(lede, text):
+        return StoryArticle(SimpleNamespace(text=text, article_id=lede, published=None), lede, facts(text), [1.0, 0.0])
+
+    porto = "Delta Foods announced a battery plant in Porto. Priya Natarajan said it will employ 2950 people."
+    lisbon = "Delta Foods announced a chip factory in Lisbon. Priya Natarajan said it will employ 4700 people."
+    porto_again = "In Porto, Delta Foods unveiled its battery plant; Natarajan expects 2950 jobs."
+    items = [item(porto, porto), item(lisbon, lisbon), item(porto_again, porto_again)]
+    plain = similarity_matrix(items, Params(place_penalty=0.0, conflict_penalty=0.0))
+    placed = similarity_matrix(items, Params(place_penalty=0.7, conflict_penalty=0.0))
+    assert placed[0, 1] == pytest.approx(plain[0, 1] - 0.7)  # Porto vs Lisbon: two events
+    assert placed[0, 2] == pytest.approx(plain[0, 2])  # both in Porto
+    # a report that also names the other's place anywhere is not in conflict
+    items[1] = item(lisbon, lisbon + " Its first plant, in Porto, opened last year.")
+    assert similarity_matrix(items, Params(place_penalty=0.7, conflict_penalty=0.0))[0, 1] == pytest.approx(
+        similarity_matrix(items, Params(place_penalty=0.0, conflict_penalty=0.0))[0, 1])
+
+
+def test_story_facts_read_german_as_english_and_ignore_the_outlet():
+    from types import SimpleNamespace
+
+    from rag.stories import story_facts
+
+    de = SimpleNamespace(language="de", outlet="Nordsee Zeitung",
+                         text="Die Hafenarbeiter in Bremerhaven streikten am Dienstag. Die Schiffe warten. "
+                              "Quelle: Nordsee Zeitung")
+    got = story_facts(de)
+    assert "breme" in got  # a place stays a name
+    assert not {"hafen", "schif", "diens", "nords", "zeitu"} & got  # nouns, weekday, outlet: not facts
+
+
 def test_story_ids_carry_over_and_new_articles_join_or_start_stories(tmp_path, fake_embedder):
     ws = make_ws(fake_embedder)
     corpus = synthetic_corpus(tmp_path)
