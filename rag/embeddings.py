@@ -206,7 +206,9 @@ class MiniLMEmbedder:
             except BaseException as exc:  # handed to the first embed()
                 self._load_error = exc
 
-        self._loader = threading.Thread(target=load, name="rag-model-load", daemon=True)
+        # not a daemon: a command that fails meanwhile must not exit while onnxruntime is mid-load
+        # (the C++ runtime aborts the process: "terminate called without an active exception")
+        self._loader = threading.Thread(target=load, name="rag-model-load", daemon=False)
         self._loader.start()
 
     def _run(self, session, encodings) -> list:
