@@ -72,6 +72,17 @@ def select(rows, period: Period) -> tuple[list, dict]:
     return chosen, selection
 
 
+def _recent_story_members(ws, assigned: dict[str, str], period: Period) -> list:
+    """Stored articles that earlier digests put in a story, dated up to a few days (the stories'
+    max_days) before the period."""
+    if not assigned or period.start is None:
+        return []
+    from rag.stories import fitted
+
+    since = period.start - timedelta(days=fitted().max_days)
+    return [r for r in ws.catalog.articles() if r.article_id in assigned and article_time(r)[0] >= since]
+
+
 def story_id(rows) -> str:
     anchor = min(rows, key=lambda r: (article_time(r)[0], r.article_id))
     return hashlib.sha256(anchor.article_id.encode()).hexdigest()[:10]
@@ -91,12 +102,19 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
     from rag.stories import group, prepare
     from rag.summarize import Numbering, llm_points, point_from
 
-    items = prepare(rows, ws.embedder)
     numbering = Numbering()
     previous = last_digest(ws.home)
     assigned = {} if regroup else known_stories(ws.home)
+    shown = {r.article_id for r in rows}
+    # A follow-up joins the story of yesterday's reports: the recent members of earlier stories
+    # are grouped along as anchors (not shown), or a new article could only start a story.
+    anchors = [r for r in _recent_story_members(ws, assigned, period) if r.article_id not in shown]
+    items = prepare(list(rows) + anchors, ws.embedder)
     stories: list[dict[str, Any]] = []
-    for story in group(items, known=[assigned.get(r.article_id) for r in rows]):
+    for story in group(items, known=[assigned.get(i.row.article_id) for i in items]):
+        story.members = [m for m in story.members if m.row.article_id in shown]
+        if not story.members:
+            continue
         rows_ = story.rows
         kps = story_points(rows_, k=min(5, max(2, len(rows_) + 1)))
         points = [point_from(ws, kp, numbering) for kp in kps]
@@ -207,10 +225,22 @@ def known_stories(home: Path) -> dict[str, str]:
         data = json.loads(_assignments_file(home).read_text(encoding="utf-8"))
         return {str(k): str(v) for k, v in data["articles"].items()}
     except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError, AttributeError):
+        return _from_records(home)
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
         raise UsageError(f"{_assignments_file(home)} is damaged; run `rag digest --regroup` to group the "
                          "stories afresh (story ids then change)") from None
+
+
+def _from_records(home: Path) -> dict[str, str]:
+    """Digests written before stories.json existed: their records, oldest first, later ones win."""
+    assigned: dict[str, str] = {}
+    for f in sorted(history_dir(home).glob("digest-*.json")):
+        try:
+            for s in json.loads(f.read_text(encoding="utf-8")).get("stories", []):
+                assigned |= {str(a): str(s["id"]) for a in s.get("article_ids", [])}
+        except (OSError, ValueError, KeyError, AttributeError, TypeError):
+            continue
+    return assigned
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -232,7 +262,12 @@ def remember(home: Path, digest: dict, regroup: bool = False) -> Path:
             if not regroup:
                 raise
             assigned = {}  # damaged: regroup starts the memory afresh
-        assigned |= {a: s["id"] for s in digest["stories"] for a in s["article_ids"]}
+        for s in digest["stories"]:
+            for a in s["article_ids"]:
+                if regroup:
+                    assigned[a] = s["id"]
+                else:  # a digest running meanwhile may have placed it first: the first word stands
+                    assigned.setdefault(a, s["id"])
         _write_atomic(_assignments_file(home), json.dumps({"version": 1, "articles": assigned}))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = d / f"digest-{stamp}.json"

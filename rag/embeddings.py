@@ -162,8 +162,9 @@ class MiniLMEmbedder:
     def _load(self) -> None:
         if self._session is not None:
             return
-        early = _EARLY.pop(self.cache_dir, None) if self.short_lived else None
+        early = _EARLY.get(self.cache_dir) if self.short_lived else None
         if early is not None and early is not self:
+            del _EARLY[self.cache_dir]
             early._load()  # waits for its thread
             self._session, self._tokenizer = early._session, early._tokenizer
             return
@@ -315,9 +316,10 @@ def load_early() -> None:
         home = user_data_dir("rag", appauthor=False)
     cache_dir = Path(os.environ.get("RAG_MODELS_DIR") or Path(home) / "models")
     early = MiniLMEmbedder(cache_dir, short_lived=True)
+    _EARLY[cache_dir] = early  # before its thread starts: the thread must find itself there
     early.preload()
-    if early._loader is not None:
-        _EARLY[cache_dir] = early
+    if early._loader is None:
+        del _EARLY[cache_dir]  # nothing to load early (first run: the model is exported in the foreground)
 
 
 def make_embedder(settings, short_lived: bool = False) -> Embedder:

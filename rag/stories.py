@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from rag.bm25 import stem
 from rag.chunking import _content_sentences
 from rag.crosslingual import facts, gloss, names, numbers
-from rag.textfacts import places
+from rag.textfacts import MONTHS, RELATIVE_DAYS, WEEKDAYS, places
 
 if TYPE_CHECKING:
     from rag.catalog import ArticleRow
@@ -121,7 +121,9 @@ def _published(item: StoryArticle) -> date | None:
 
 
 def _lede_places(item: StoryArticle) -> set[str]:
-    return {stem(p.lower()) for p in places(item.lede)}
+    """Places of the lede; "in January", "from Monday" are times, not places."""
+    times = {stem(t) for t in (*MONTHS, *WEEKDAYS, *RELATIVE_DAYS)}
+    return {stem(p) for p in places(item.lede)} - times
 
 
 def _lede_figures(item: StoryArticle) -> set[str]:

@@ -154,6 +154,11 @@ def test_ledes_placing_an_event_differently_are_penalised():
     placed = similarity_matrix(items, Params(place_penalty=0.7, conflict_penalty=0.0))
     assert placed[0, 1] == pytest.approx(plain[0, 1] - 0.7)  # Porto vs Lisbon: two events
     assert placed[0, 2] == pytest.approx(plain[0, 2])  # both in Porto
+    # a time is not a place: "in January" vs "in Porto" is no conflict
+    january = "Delta Foods said in January it will build a chip factory. Priya Natarajan expects 4700 jobs."
+    items[1] = item(january, january)
+    assert similarity_matrix(items, Params(place_penalty=0.7, conflict_penalty=0.0))[0, 1] == pytest.approx(
+        similarity_matrix(items, Params(place_penalty=0.0, conflict_penalty=0.0))[0, 1])
     # a report that also names the other's place anywhere is not in conflict
     items[1] = item(lisbon, lisbon + " Its first plant, in Porto, opened last year.")
     assert similarity_matrix(items, Params(place_penalty=0.7, conflict_penalty=0.0))[0, 1] == pytest.approx(
@@ -204,6 +209,33 @@ def test_story_ids_carry_over_and_new_articles_join_or_start_stories(tmp_path, f
     assert "c.txt" in third[acme]
 
 
+def test_a_follow_up_joins_yesterdays_story_in_todays_digest(tmp_path, fake_embedder):
+    """Yesterday's reports are not in today's digest, but today's follow-up joins their story."""
+    ws = make_ws(fake_embedder)
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Acme plant\nPublished: March 3, 2026\n\n" + SYNTH_A, encoding="utf-8")
+    (corpus / "c.txt").write_text("Lisbon rain\nPublished: March 3, 2026\n\n" + SYNTH_C, encoding="utf-8")
+    ingest(ws, [corpus])
+    first = digest_json(ws, all_=False, on="2026-03-03")
+    acme = next(s["id"] for s in first["stories"] if s["articles"][0]["source"] == "a.txt")
+    (corpus / "d.txt").write_text("Acme confirms plant\nPublished: March 4, 2026\n\n" + SYNTH_D, encoding="utf-8")
+    ingest(ws, [corpus])
+    second = digest_json(ws, all_=False, on="2026-03-04")
+    assert [(s["id"], [a["source"] for a in s["articles"]]) for s in second["stories"]] == [(acme, ["d.txt"])]
+    assert second["stories"][0]["updated"] and not second["stories"][0]["new"]
+
+
+def test_digests_written_before_the_story_memory_keep_their_ids(tmp_path, fake_embedder):
+    ws = make_ws(fake_embedder)
+    ingest(ws, [synthetic_corpus(tmp_path)])
+    first = digest_json(ws)
+    (ws.home / "digests" / "stories.json").unlink()  # as after an upgrade: only the digest records
+    second = digest_json(ws)
+    assert {s["id"] for s in second["stories"]} == {s["id"] for s in first["stories"]}
+    assert not any(s["new"] or s["updated"] for s in second["stories"])
+
+
 def test_damaged_story_memory_is_named_and_regroup_recovers(tmp_path, fake_embedder):
     from rag.errors import UsageError
 
@@ -211,9 +243,10 @@ def test_damaged_story_memory_is_named_and_regroup_recovers(tmp_path, fake_embed
     ingest(ws, [synthetic_corpus(tmp_path)])
     first = digest_json(ws)
     memory = ws.home / "digests" / "stories.json"
-    memory.write_text("{not json", encoding="utf-8")
-    with pytest.raises(UsageError, match="stories.json is damaged.*--regroup"):
-        digest_json(ws)
+    for damage in ("{not json", "null", '{"articles": [1, 2]}'):
+        memory.write_text(damage, encoding="utf-8")
+        with pytest.raises(UsageError, match="stories.json is damaged.*--regroup"):
+            digest_json(ws)
     regrouped = to_json(make_digest(ws, None, None, True, make_engine(ws, EngineName.extractive), regroup=True))
     sizes = sorted(len(s["articles"]) for s in first["stories"])
     assert sorted(len(s["articles"]) for s in regrouped["stories"]) == sizes
