@@ -206,12 +206,13 @@ def summarize(
     from rag.errors import UsageError
     from rag.summarize import outlets_of, summarize_article, summarize_topic
 
-    if (article is None) == (topic is None):
+    article = article.strip() if article is not None else None
+    topic = topic.strip() if topic is not None else None
+    if bool(article) == bool(topic):
         raise UsageError("give either an ARTICLE (id, file name or title fragment) or --topic \"...\"")
     ws = _workspace()
     eng = make_engine(ws, parse_engine(engine, ws.settings))
-    # topic is None here only for an empty ARTICLE (""): a crash that predates the type check, left as is
-    result = summarize_article(ws, article, eng) if article else summarize_topic(ws, topic, eng)  # type: ignore[arg-type]
+    result = summarize_article(ws, article, eng) if article else summarize_topic(ws, topic or "", eng)
     if as_json:
         _emit_json(result.to_dict())
         return

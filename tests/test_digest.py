@@ -298,6 +298,8 @@ def test_bad_arguments_give_one_line_errors(seeds_copy):
     assert "no stored article matches 'zzz-none'" in one_line_error(rag("summarize", "zzz-none"), 2)
     assert "matches 4 articles" in one_line_error(rag("summarize", "Tesla"), 2)
     assert "either an ARTICLE" in one_line_error(rag("summarize"), 2)
+    assert "either an ARTICLE" in one_line_error(rag("summarize", ""), 2)  # crashed before
+    assert "either an ARTICLE" in one_line_error(rag("summarize", "--topic", "  "), 2)
     assert "no articles on 2020-01-01" in one_line_error(rag("digest", "--date", "2020-01-01"), 2)
     assert "not a date" in one_line_error(rag("digest", "--date", "yesterday"), 2)
     assert "only one of" in one_line_error(rag("digest", "--all", "--since", "3d"), 2)
