@@ -75,7 +75,9 @@ def main() -> None:
 
     both, _ = corpus_items([ROOT / "evals" / "corpus", ROOT / "evals" / "corpus_extra"])
     before = {frozenset(m.row.source for m in s.members) for s in stories}
-    name = lambda m: m.row.source.split("/")[-1]  # noqa: E731
+    def name(m) -> str:
+        return m.row.source.split("/")[-1]
+
     # as digests run: the corpus stories are known (stories.json), the extra articles are new
     known_of = {name(m): f"s{k}" for k, s in enumerate(stories) for m in s.members}
     for label, known in (("incremental", [known_of.get(name(i)) for i in both]), ("regrouped", None)):

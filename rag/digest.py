@@ -72,7 +72,7 @@ def select(rows, period: Period) -> tuple[list, dict]:
     return chosen, selection
 
 
-def _recent_story_members(ws, assigned: dict[str, str], period: Period) -> list:
+def _recent_story_members(stored, assigned: dict[str, str], period: Period) -> list:
     """Stored articles that earlier digests put in a story, dated up to a few days (the stories'
     max_days) before the period."""
     if not assigned or period.start is None:
@@ -80,7 +80,7 @@ def _recent_story_members(ws, assigned: dict[str, str], period: Period) -> list:
     from rag.stories import fitted
 
     since = period.start - timedelta(days=fitted().max_days)
-    return [r for r in ws.catalog.articles() if r.article_id in assigned and article_time(r)[0] >= since]
+    return [r for r in stored if r.article_id in assigned and article_time(r)[0] >= since]
 
 
 def story_id(rows) -> str:
@@ -97,7 +97,10 @@ def _headline(items) -> str:
     return items[order[0]].row.title
 
 
-def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regroup: bool = False) -> dict:
+def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regroup: bool = False,
+          stored=()) -> dict:
+    """rows: the period's articles; stored: all stored articles (where earlier stories' recent
+    members are found)."""
     from rag.keypoints import disagreements, story_points
     from rag.stories import group, prepare
     from rag.summarize import Numbering, llm_points, point_from
@@ -108,7 +111,7 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
     shown = {r.article_id for r in rows}
     # A follow-up joins the story of yesterday's reports: the recent members of earlier stories
     # are grouped along as anchors (not shown), or a new article could only start a story.
-    anchors = [r for r in _recent_story_members(ws, assigned, period) if r.article_id not in shown]
+    anchors = [r for r in _recent_story_members(stored, assigned, period) if r.article_id not in shown]
     items = prepare(list(rows) + anchors, ws.embedder)
     stories: list[dict[str, Any]] = []
     for story in group(items, known=[assigned.get(i.row.article_id) for i in items]):
@@ -292,7 +295,7 @@ def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: 
     if not chosen:
         raise UsageError(f"no articles {period.label} ({len(rows)} stored, dated by published date or else ingest "
                          "time); widen the period, e.g. --since 7d or --all")
-    digest = build(ws, chosen, period, selection, engine, now, regroup)
+    digest = build(ws, chosen, period, selection, engine, now, regroup, stored=rows)
     remember(ws.home, digest, regroup)
     digest["seconds"] = round(time.perf_counter() - started, 3)
     return digest

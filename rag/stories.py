@@ -120,10 +120,12 @@ def _published(item: StoryArticle) -> date | None:
         return None
 
 
+_TIMES = {stem(t) for t in (*MONTHS, *WEEKDAYS, *RELATIVE_DAYS)}
+
+
 def _lede_places(item: StoryArticle) -> set[str]:
     """Places of the lede; "in January", "from Monday" are times, not places."""
-    times = {stem(t) for t in (*MONTHS, *WEEKDAYS, *RELATIVE_DAYS)}
-    return {stem(p) for p in places(item.lede)} - times
+    return {stem(p) for p in places(item.lede)} - _TIMES
 
 
 def _lede_figures(item: StoryArticle) -> set[str]:
