@@ -31,10 +31,10 @@ from fit_stories import pair_scores, synthetic_items  # noqa: E402
 
 
 def corpus_items(folders: list[Path]):
-    from rag.evaluate import eval_workspace
-    from rag.ingest import ingest
+    from rag.digest.stories import prepare
+    from rag.evaluation.run import eval_workspace
+    from rag.ingest.pipeline import ingest
     from rag.settings import load_settings
-    from rag.stories import prepare
 
     key = Path(tempfile.gettempdir()) / ("rag-digest-" + "-".join(f.name for f in folders))
     key.mkdir(exist_ok=True)
@@ -46,7 +46,7 @@ def corpus_items(folders: list[Path]):
 def main() -> None:
     import yaml
 
-    from rag.stories import group
+    from rag.digest.stories import group
 
     labels = {a["file"]: a for a in yaml.safe_load((ROOT / "evals/labels/corpus.yaml").read_text())["articles"]}
     extra = {a["file"]: a for a in yaml.safe_load((ROOT / "evals/labels/extra.yaml").read_text())["articles"]}

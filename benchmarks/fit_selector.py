@@ -1,4 +1,4 @@
-"""Fits the answer selector (rag/selector.py) and writes rag/data/selector.json.
+"""Fits the answer selector (rag/answer/selector.py) and writes rag/data/selector.json.
 
 Weights, on the *train* split of the blind question bank: the ranker as a softmax over each
 question's candidate sentences (positive: the sentence states the expected facts), then the
@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.evidence import FEATURES  # noqa: E402
+from rag.answer.evidence import FEATURES  # noqa: E402
 
 L2 = 1.0
 WRONG_COST = 1.0
@@ -32,12 +32,12 @@ TOLERANCE = 1.0
 
 def candidates_for(split: str) -> list[dict]:
     """Per question: its case and the feature rows + labels of its candidate sentences."""
-    from rag import evidence as ev
-    from rag.bm25 import load_index
-    from rag.evalcases import facts_found, load
-    from rag.evaluate import eval_workspace
-    from rag.ingest import ingest
-    from rag.retrieve import retrieve
+    from rag.answer import evidence as ev
+    from rag.evaluation.cases import facts_found, load
+    from rag.evaluation.run import eval_workspace
+    from rag.ingest.pipeline import ingest
+    from rag.retrieval.bm25 import load_index
+    from rag.retrieval.search import retrieve
     from rag.settings import load_settings
 
     settings = load_settings()
@@ -102,8 +102,8 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 50) 
 
 def outcomes(questions: list[dict], w: np.ndarray, keep: float) -> list[dict]:
     """Per question: the answer model's inputs and whether answering would be right."""
-    from rag.evalcases import facts_found
-    from rag.selector import ANSWER_FEATURES, answer_features, eligible
+    from rag.answer.selector import ANSWER_FEATURES, answer_features, eligible
+    from rag.evaluation.cases import facts_found
 
     out = []
     for q in questions:
@@ -137,7 +137,7 @@ def utility(t: dict) -> float:
 
 
 def main() -> None:
-    from rag.selector import ANSWER_FEATURES
+    from rag.answer.selector import ANSWER_FEATURES
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--dry-run", action="store_true", help="print, do not write rag/data/selector.json")
@@ -165,7 +165,7 @@ def main() -> None:
     print(f"chosen on dev: keep_ratio={keep} answer_threshold={threshold}")
     print(f"  answer model: {dict(zip(ANSWER_FEATURES, np.round(aw, 3)))} bias {ab:.3f}")
     print(f"  train {t_train}\n  dev   {t_dev}")
-    from rag.selector import Model
+    from rag.answer.selector import Model
 
     model = Model({k: round(float(v), 4) for k, v in zip(FEATURES, w)},
                   {k: round(float(v), 4) for k, v in zip(ANSWER_FEATURES, aw)}, round(ab, 4), threshold,

@@ -1,4 +1,4 @@
-"""Fits the story-grouping parameters (rag/stories.py) and writes rag/data/stories.json.
+"""Fits the story-grouping parameters (rag/digest/stories.py) and writes rag/data/stories.json.
 
 Two labelled sources: the evaluation corpus (evals/labels/corpus.yaml, split by story; its
 articles state publication dates) and the synthetic generator (benchmarks/synthetic.py: 333
@@ -44,10 +44,10 @@ def synthetic_items(n: int, seed: int):
     import re
     import tempfile
 
-    from rag.evaluate import eval_workspace
-    from rag.ingest import ingest
+    from rag.digest.stories import prepare
+    from rag.evaluation.run import eval_workspace
+    from rag.ingest.pipeline import ingest
     from rag.settings import load_settings
-    from rag.stories import prepare
 
     from synthetic import generate
 
@@ -64,10 +64,10 @@ def labelled_items(split_names: tuple[str, ...]):
     """The StoryArticles of the corpus articles whose story is in the given splits, with labels."""
     import yaml
 
-    from rag.evaluate import eval_workspace
-    from rag.ingest import ingest
+    from rag.digest.stories import prepare
+    from rag.evaluation.run import eval_workspace
+    from rag.ingest.pipeline import ingest
     from rag.settings import load_settings
-    from rag.stories import prepare
 
     labels = {a["file"]: a for a in yaml.safe_load((ROOT / "evals/labels/corpus.yaml").read_text())["articles"]}
     corpus = (ROOT / "evals" / "corpus").resolve()
@@ -84,10 +84,10 @@ def seed_items():
     held-out evidence for the grouping)."""
     import yaml
 
-    from rag.evaluate import eval_workspace
-    from rag.ingest import ingest
+    from rag.digest.stories import prepare
+    from rag.evaluation.run import eval_workspace
+    from rag.ingest.pipeline import ingest
     from rag.settings import load_settings
-    from rag.stories import prepare
 
     cases = yaml.safe_load((ROOT / "evals" / "summaries.yaml").read_text())["cases"]
     stories = next(c["stories"] for c in cases if c["id"] == "digest-two-stories")
@@ -116,7 +116,7 @@ _SIM: dict = {}
 
 
 def score(items, gold, params) -> dict[str, float]:
-    from rag.stories import group, similarity_matrix
+    from rag.digest.stories import group, similarity_matrix
 
     # the matrix depends on every parameter but the two cut-offs
     key = (id(items), dataclasses.replace(params, threshold=0.0, average_link=0.0))
@@ -128,7 +128,7 @@ def score(items, gold, params) -> dict[str, float]:
 
 
 def main() -> None:
-    from rag.stories import Params
+    from rag.digest.stories import Params
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--dry-run", action="store_true")

@@ -43,7 +43,7 @@ def plain_onnx(model_file: Path):
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    from rag.embeddings import minilm_dir
+    from rag.models.embeddings import minilm_dir
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
@@ -120,10 +120,10 @@ def main() -> None:
     corpus = work / "corpus"
     generate(corpus, a.articles, sentences=8, background=a.background)
 
-    from rag.articles import read_article
-    from rag.chunking import chunk_article
-    from rag.embeddings import MiniLMEmbedder, minilm_dir
-    from rag.ingest import ingest
+    from rag.ingest.articles import read_article
+    from rag.ingest.chunking import chunk_article
+    from rag.ingest.pipeline import ingest
+    from rag.models.embeddings import MiniLMEmbedder, minilm_dir
     from rag.settings import load_settings
     from rag.workspace import Workspace
 

@@ -46,9 +46,9 @@ def pct(xs, q):
 
 
 def measure(n_chunks: int, hashed: bool, work: Path, queries: int) -> dict:
-    from rag.engines import ExtractiveEngine
-    from rag.ingest import ingest
-    from rag.retrieve import retrieve
+    from rag.answer.engines import ExtractiveEngine
+    from rag.ingest.pipeline import ingest
+    from rag.retrieval.search import retrieve
     from rag.settings import load_settings
     from rag.workspace import Workspace
 

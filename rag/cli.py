@@ -56,8 +56,8 @@ def ingest(
     as_json: JsonOpt = False,
 ):
     """Read articles, chunk and embed them into the store (unchanged files cost nothing)."""
-    from rag import dictionary
-    from rag.ingest import ingest as run
+    from rag.ingest.pipeline import ingest as run
+    from rag.text import dictionary
 
     ws = _workspace()
     with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
@@ -115,12 +115,12 @@ def ask(
     stream: Annotated[bool, typer.Option(help="Print verified sentences as they are generated.")] = True,
 ):
     """Answer QUESTION from the stored articles, every sentence cited with a verbatim quote."""
-    from rag.embeddings import load_early
+    from rag.models.embeddings import load_early
 
     load_early()  # the model loads on a thread while the settings and the rest start up
     ws = _workspace(short_lived=True)
-    from rag.engines import ask as run
-    from rag.engines import parse_engine
+    from rag.answer.engines import ask as run
+    from rag.answer.engines import parse_engine
 
     name = parse_engine(engine, ws.settings)
     streamed: list[str] = []
@@ -140,7 +140,7 @@ def ask(
 
 
 def _render():
-    from rag import render
+    from rag.answer import render
 
     return render
 
@@ -171,7 +171,7 @@ def status(as_json: JsonOpt = False):
 
 
 def _dictionary_source():
-    from rag.dictionary import source_path
+    from rag.text.dictionary import source_path
 
     return source_path()
 
@@ -202,9 +202,9 @@ def summarize(
     as_json: JsonOpt = False,
 ):
     """Cited key points of one ARTICLE, or across articles with --topic."""
-    from rag.engines import make_engine, parse_engine
+    from rag.answer.engines import make_engine, parse_engine
+    from rag.digest.summarize import outlets_of, summarize_article, summarize_topic
     from rag.errors import UsageError
-    from rag.summarize import outlets_of, summarize_article, summarize_topic
 
     article = article.strip() if article is not None else None
     topic = topic.strip() if topic is not None else None
@@ -220,7 +220,7 @@ def summarize(
         typer.echo(f"Note: {result.fallback_reason}; showing verified evidence from the articles instead.\n")
     typer.echo(("Article: " if result.kind == "article" else "Topic: ") + result.subject)
     if result.refused:
-        from rag.answer import CANNOT_ANSWER
+        from rag.answer.result import CANNOT_ANSWER
 
         typer.echo(CANNOT_ANSWER)
         return
@@ -248,9 +248,9 @@ def digest(
 ):
     """The period's news as stories: headline, cited key points, outlets, disagreements. Stories
     keep their ids across digests; new articles join one or start their own."""
-    from rag import render_digest
-    from rag.digest import make_digest, to_json
-    from rag.engines import make_engine, parse_engine
+    from rag.answer.engines import make_engine, parse_engine
+    from rag.digest import render as render_digest
+    from rag.digest.build import make_digest, to_json
     from rag.errors import UsageError
 
     if fmt not in ("md", "html", "json"):
@@ -302,8 +302,8 @@ def chat(
     engine: Annotated[str | None, typer.Option(help="openai | local | extractive (default as for ask).")] = None,
 ):
     """Ask question after question with models kept loaded. Empty line or /quit ends."""
-    from rag.engines import parse_engine
-    from rag.retrieve import retrieve
+    from rag.answer.engines import parse_engine
+    from rag.retrieval.search import retrieve
     from rag.serve import App
 
     ws = _workspace()
@@ -349,9 +349,9 @@ def eval_cmd(
     ] = False,
 ):
     """Score answers against the eval cases; exit 1 when fewer than --min-pass of them pass."""
-    from rag.engines import parse_engine
+    from rag.answer.engines import parse_engine
     from rag.errors import UsageError
-    from rag.evaluate import run, table
+    from rag.evaluation.run import run, table
     from rag.settings import load_settings
 
     settings = load_settings()
@@ -374,7 +374,7 @@ def eval_cmd(
 
 def _write_reports(report, min_pass: float, json_out: Path | None, junit: Path | None) -> None:
     from rag.errors import UsageError
-    from rag.evaluate import junit_xml
+    from rag.evaluation.run import junit_xml
 
     for path, text in ((json_out, lambda: json.dumps(report.to_dict(min_pass), ensure_ascii=False, indent=2)),
                        (junit, lambda: junit_xml(report))):

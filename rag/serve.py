@@ -30,9 +30,9 @@ class App:
         """Load the models and index, and embed the stored sentences as the selector compares them
         (German ones glossed; newest articles first, up to max_sentences) so that answering needs
         only the question's own embedding."""
-        from rag.bm25 import load_index
-        from rag.evidence import in_english
-        from rag.sentences import split_sentences
+        from rag.answer.evidence import in_english
+        from rag.retrieval.bm25 import load_index
+        from rag.text.sentences import split_sentences
 
         self.ws.embedder.embed(["warm up"])
         self.ws.store.count()
@@ -48,15 +48,15 @@ class App:
             self.ws.embedder.embed(list(dict.fromkeys(sentences))[:max_sentences])
 
     def engine(self, name):
-        from rag.engines import make_engine
+        from rag.answer.engines import make_engine
 
         if name not in self.engines:
             self.engines[name] = make_engine(self.ws, name)
         return self.engines[name]
 
     def ask(self, body: dict) -> dict:
-        from rag.engines import parse_engine
-        from rag.retrieve import retrieve
+        from rag.answer.engines import parse_engine
+        from rag.retrieval.search import retrieve
 
         question = body.get("question")
         if not isinstance(question, str) or not question.strip():
@@ -70,8 +70,8 @@ class App:
         return answer.to_dict()
 
     def digest(self, query: dict) -> dict:
-        from rag.digest import make_digest, to_json
-        from rag.engines import parse_engine
+        from rag.answer.engines import parse_engine
+        from rag.digest.build import make_digest, to_json
 
         def one(k):
             return (query.get(k) or [None])[0]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from rag.catalog import Catalog
 from rag.errors import StoreMismatchError
 from rag.settings import Settings
+from rag.store.catalog import Catalog
 
 if TYPE_CHECKING:
-    from rag.vector_snapshot import VectorSnapshot
+    from rag.store.snapshot import VectorSnapshot
 
 
 class Workspace:
@@ -29,7 +29,7 @@ class Workspace:
     @cached_property
     def embedder(self):
         if self._embedder is None:
-            from rag.embeddings import make_embedder
+            from rag.models.embeddings import make_embedder
 
             self._embedder = make_embedder(self.settings, self.short_lived)
         self.check_embedding_model(self._embedder.name)
@@ -37,7 +37,7 @@ class Workspace:
 
     @cached_property
     def store(self):
-        from rag.store import VectorStore
+        from rag.store.vectors import VectorStore
 
         s = self.settings
         return VectorStore(self.home / "chroma", self.embedder.name, url=s.chroma_url, collection=s.chroma_collection)
@@ -47,7 +47,7 @@ class Workspace:
         """What a query searches: the local snapshot of the vectors when it matches the catalog
         (no chromadb import), else the Chroma collection itself (server mode, stale snapshot)."""
         if self.settings.chroma_url is None:
-            from rag import vector_snapshot
+            from rag.store import snapshot as vector_snapshot
 
             generation = self.catalog.generation
             if self._snapshot is None or self._snapshot.generation != generation:
@@ -60,7 +60,7 @@ class Workspace:
         """Refresh the query snapshot after a write (local store only; call it holding the write lock)."""
         if self.settings.chroma_url is not None:
             return
-        from rag import vector_snapshot
+        from rag.store import snapshot as vector_snapshot
 
         generation = self.catalog.generation
         if vector_snapshot.load(self.home, generation) is None:

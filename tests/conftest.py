@@ -82,7 +82,7 @@ def seeds_copy(tmp_path) -> Path:
 @pytest.fixture
 def fake_ws(fake_embedder, seeds_copy):
     """A real Chroma store and catalog holding the seeds, embedded by the fake embedder."""
-    from rag.ingest import ingest
+    from rag.ingest.pipeline import ingest
 
     ws = make_ws(fake_embedder)
     ingest(ws, [seeds_copy])
@@ -93,7 +93,7 @@ def fake_ws(fake_embedder, seeds_copy):
 @pytest.fixture(scope="session")
 def real_ws(tmp_path_factory, models_dir):
     """The seeds in a store built with the real MiniLM embedder (ONNX), shared by the real tests."""
-    from rag.ingest import ingest
+    from rag.ingest.pipeline import ingest
 
     home = tmp_path_factory.mktemp("real-home")
     ws = make_ws(home=home, models_dir=models_dir)
@@ -106,7 +106,7 @@ class QueuedEngine:
 
     @staticmethod
     def make(ws, responses: list[str], cache=None):
-        from rag.engines import Engine
+        from rag.answer.engines import Engine
         from rag.settings import EngineName
 
         class _Queued(Engine):

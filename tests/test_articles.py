@@ -1,7 +1,7 @@
 import pytest
 
-from rag.articles import boilerplate_ranges, decode, html_to_text, read_article
 from rag.errors import UsageError
+from rag.ingest.articles import boilerplate_ranges, decode, html_to_text, read_article
 
 from conftest import SEEDS
 

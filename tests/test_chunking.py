@@ -1,6 +1,6 @@
-from rag.articles import read_article
-from rag.chunking import _content_sentences, chunk_article, count_tokens
-from rag.sentences import split_sentences
+from rag.ingest.articles import read_article
+from rag.ingest.chunking import _content_sentences, chunk_article, count_tokens
+from rag.text.sentences import split_sentences
 
 from conftest import SEEDS
 

@@ -1,11 +1,12 @@
-"""Publication dates in common English and German forms (rag/dates.py), and headlines that are
-never dates, datelines, bylines or section labels (rag/headlines.py)."""
+"""Publication dates in common English and German forms (rag/text/dates.py), and headlines that are
+never dates, datelines, bylines or section labels (rag/ingest/headlines.py)."""
 
 from datetime import date
 
 import pytest
 
-from rag import dates, headlines
+from rag.ingest import headlines
+from rag.text import dates
 
 D = date(2026, 3, 12)
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.digest import make_digest, to_json
-from rag.engines import make_engine
-from rag.ingest import ingest
+from rag.answer.engines import make_engine
+from rag.digest.build import make_digest, to_json
+from rag.digest.summarize import summarize_article, summarize_topic
+from rag.ingest.pipeline import ingest
 from rag.settings import EngineName
-from rag.summarize import summarize_article, summarize_topic
 
 from conftest import QueuedEngine, make_ws
 from test_cli import one_line_error, rag
@@ -111,7 +111,7 @@ SYNTH_E = ("A ferry strike halted crossings between Helsinki and Tallinn on Frid
 def _items(texts, sim):
     from types import SimpleNamespace
 
-    from rag.stories import StoryArticle
+    from rag.digest.stories import StoryArticle
 
     return [StoryArticle(SimpleNamespace(text=t, article_id=f"id{k}"), t, set()) for k, t in enumerate(texts)], sim
 
@@ -119,7 +119,7 @@ def _items(texts, sim):
 def test_known_stories_never_merge_or_split():
     import numpy as np
 
-    from rag.stories import Params, group
+    from rag.digest.stories import Params, group
 
     params = Params(threshold=0.5, average_link=0.0, max_days=3)
     # b links to a and (more strongly) to c: free grouping glues all three together
@@ -140,8 +140,8 @@ def test_known_stories_never_merge_or_split():
 def test_ledes_placing_an_event_differently_are_penalised():
     from types import SimpleNamespace
 
-    from rag.crosslingual import facts
-    from rag.stories import Params, StoryArticle, similarity_matrix
+    from rag.digest.stories import Params, StoryArticle, similarity_matrix
+    from rag.text.crosslingual import facts
 
     def item(lede, text):
         return StoryArticle(SimpleNamespace(text=text, article_id=lede, published=None), lede, facts(text), [1.0, 0.0])
@@ -168,7 +168,7 @@ def test_ledes_placing_an_event_differently_are_penalised():
 def test_story_facts_read_german_as_english_and_ignore_the_outlet():
     from types import SimpleNamespace
 
-    from rag.stories import story_facts
+    from rag.digest.stories import story_facts
 
     de = SimpleNamespace(language="de", outlet="Nordsee Zeitung",
                          text="Die Hafenarbeiter in Bremerhaven streikten am Dienstag. Die Schiffe warten. "
@@ -332,7 +332,7 @@ def chromium(*args, timeout=60):
 
 @pytest.mark.slow
 def test_html_digest_in_a_real_browser(real_ws, tmp_path):
-    from rag import render_digest
+    from rag.digest import render as render_digest
 
     page = tmp_path / "digest.html"
     page.write_text(render_digest.page(make_digest(real_ws, None, None, True,
@@ -356,7 +356,7 @@ def test_html_digest_in_a_real_browser(real_ws, tmp_path):
 
 
 def test_numbers_and_dates_read_the_same_in_both_languages():
-    from rag.crosslingual import numbers
+    from rag.text.crosslingual import numbers
 
     assert numbers("Am 13. Januar sagte er") & numbers("On January 13, he said") == {"date:1-13", "num:13"}
     assert "num:1200" in numbers("1,200 workers") and "num:1200" in numbers("1.200 Arbeiter")

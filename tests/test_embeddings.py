@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from rag.embeddings import MiniLMEmbedder, token_batches
+from rag.models.embeddings import MiniLMEmbedder, token_batches
 
 from conftest import SEEDS
 
@@ -51,7 +51,7 @@ def test_bulk_embedding_pads_little_and_parallel_sessions_agree(models_dir):
     a = one.embed(texts)
     from tokenizers import Tokenizer
 
-    from rag.embeddings import minilm_dir
+    from rag.models.embeddings import minilm_dir
 
     plain = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
     plain.no_padding()
@@ -83,7 +83,7 @@ def test_a_cached_text_survives_being_evicted_by_the_same_call(models_dir):
 def test_early_load_gives_the_same_vectors_and_is_used_once(models_dir):
     """A cold ask loads MiniLM on a thread before reading its settings (load_early): the workspace's
     short-lived embedder takes that session, and its vectors equal a normally loaded embedder's."""
-    from rag import embeddings
+    from rag.models import embeddings
     from rag.settings import load_settings
     from rag.workspace import Workspace
 
@@ -102,8 +102,8 @@ def test_early_load_gives_the_same_vectors_and_is_used_once(models_dir):
 def test_an_early_load_that_fails_raises_on_first_use(tmp_path, monkeypatch):
     """A broken model file found by the early load is reported by the first embed(), as a normal
     load would report it, and removed so the next run exports it again."""
-    from rag import embeddings
     from rag.errors import LocalModelError
+    from rag.models import embeddings
 
     cache = tmp_path / "models"
     cache.mkdir()
@@ -118,7 +118,7 @@ def test_an_early_load_that_fails_raises_on_first_use(tmp_path, monkeypatch):
 
 
 def test_early_load_is_skipped_for_another_embedding_model(monkeypatch, models_dir):
-    from rag import embeddings
+    from rag.models import embeddings
 
     monkeypatch.setenv("RAG_EMBEDDING__MODEL", "openai:text-embedding-3-small")
     embeddings.load_early()

@@ -1,9 +1,9 @@
 import pytest
 
-from rag.answer import CANNOT_ANSWER
-from rag.engines import ExtractiveEngine, make_engine, parse_engine
+from rag.answer.engines import ExtractiveEngine, make_engine, parse_engine
+from rag.answer.result import CANNOT_ANSWER
 from rag.errors import UsageError
-from rag.retrieve import retrieve
+from rag.retrieval.search import retrieve
 from rag.settings import EngineName
 
 from conftest import QueuedEngine
@@ -73,7 +73,7 @@ def test_engine_choice(fake_ws, monkeypatch):
 
 
 def test_llm_cache_replays_the_same_prompt_without_calling_the_model(fake_ws, tmp_path):
-    from rag.llm_cache import LLMCache
+    from rag.models.cache import LLMCache
 
     q = "Who interviewed Trump on CBS?"
     passages = retrieve(fake_ws, q)

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from rag.errors import UsageError
-from rag.evalcases import contains, load
-from rag.evaluate import junit_xml, run
+from rag.evaluation.cases import contains, load
+from rag.evaluation.run import junit_xml, run
 from rag.settings import EngineName, load_settings
 
 from conftest import ROOT, FakeEmbedder
@@ -161,7 +161,7 @@ cases:
 
 
 def test_story_pair_counts():
-    from rag.evaluate import pair_counts
+    from rag.evaluation.run import pair_counts
 
     gold = [["a", "b", "c"], ["d", "e"], ["f"]]
     # a+b right, c alone (2 pairs missed), d+e right, f wrongly with d and e (2 false pairs);

@@ -1,7 +1,7 @@
 import pytest
 
 from rag.errors import RagError, StoreMismatchError
-from rag.ingest import ingest
+from rag.ingest.pipeline import ingest
 
 from conftest import FakeEmbedder, make_ws
 
@@ -93,7 +93,7 @@ def test_switching_embedding_model_is_refused(fake_ws, seeds_copy):
 
 
 def test_embedding_failure_stores_nothing_half_and_rerun_recovers(seeds_copy, monkeypatch):
-    monkeypatch.setattr("rag.ingest.GROUP", 1)  # one article per embedding call
+    monkeypatch.setattr("rag.ingest.pipeline.GROUP", 1)  # one article per embedding call
     flaky = FakeEmbedder(fail_after=2)
     ws = make_ws(flaky)
     with pytest.raises(RagError, match="embedding failed"):
@@ -139,7 +139,7 @@ def test_a_file_of_only_boilerplate_is_skipped_and_the_run_goes_on(fake_ws, tmp_
 def test_embedding_runs_beside_the_writes_which_stay_in_order_on_the_caller_thread(seeds_copy, monkeypatch):
     import threading
 
-    monkeypatch.setattr("rag.ingest.GROUP", 1)  # one article per group: five groups in a pipeline
+    monkeypatch.setattr("rag.ingest.pipeline.GROUP", 1)  # one article per group: five groups in a pipeline
     events = []
 
     class Recording(FakeEmbedder):

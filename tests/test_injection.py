@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from rag import render_digest
-from rag.digest import make_digest, to_json
-from rag.engines import ask, make_engine
-from rag.ingest import ingest
-from rag.retrieve import retrieve
+from rag.answer.engines import ask, make_engine
+from rag.digest import render as render_digest
+from rag.digest.build import make_digest, to_json
+from rag.digest.summarize import summarize_article, summarize_topic
+from rag.ingest.pipeline import ingest
+from rag.retrieval.search import retrieve
 from rag.settings import EngineName
-from rag.summarize import summarize_article, summarize_topic
 
 from conftest import SEEDS, QueuedEngine, make_ws
 

@@ -79,10 +79,10 @@ def test_a_forced_crash_never_prints_the_key(store, tmp_path):
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(
         "import os\n"
-        "import rag.engines\n"
+        "import rag.answer.engines\n"
         "def boom(self, *a, **k):\n"
         "    raise RuntimeError('internal failure while using key ' + os.environ['OPENAI_API_KEY'])\n"
-        "rag.engines.Engine.answer = boom\n", encoding="utf-8")
+        "rag.answer.engines.Engine.answer = boom\n", encoding="utf-8")
     fake = FakeOpenAI([("stream", "unused")])
     try:
         r, _ = ask_via(fake, PYTHONPATH=str(hook))

@@ -1,8 +1,8 @@
 import pytest
 
-from rag import prompts
 from rag.errors import UsageError
-from rag.retrieve import Passage
+from rag.models import prompts
+from rag.retrieval.search import Passage
 
 
 def test_every_shipped_template_loads_with_its_placeholders():

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from rag.answer import CANNOT_ANSWER, CLOSEST
-from rag.engines import ask
+from rag.answer.engines import ask
+from rag.answer.result import CANNOT_ANSWER, CLOSEST
 from rag.settings import EngineName
 
 from conftest import SEEDS, make_ws
@@ -22,7 +22,7 @@ def seed_text(source: str) -> str:
 def test_onnx_export_matches_sentence_transformers(real_ws):
     from sentence_transformers import SentenceTransformer
 
-    from rag.embeddings import minilm_dir
+    from rag.models.embeddings import minilm_dir
 
     texts = ["Tesla trains AI models in China.", "Am 13. Januar sagte Trump in einem Interview etwas."]
     onnx = real_ws.embedder.embed(texts)
@@ -82,7 +82,7 @@ def test_unanswerable_questions_are_refused(real_ws, question):
 
 
 def test_local_gemma_generates_and_is_verified(real_ws):
-    from rag.llm_local import model_path, stream_completion
+    from rag.models.local import model_path, stream_completion
 
     text = "".join(stream_completion(real_ws.settings, "The capital of France is"))
     assert text.strip()  # the GGUF loads and generates through llama.cpp
@@ -95,7 +95,7 @@ def test_local_gemma_generates_and_is_verified(real_ws):
 
 @pytest.fixture(scope="module")
 def llama_server(real_ws):
-    from rag.llm_local import model_path
+    from rag.models.local import model_path
 
     server = LlamaServer(str(model_path(real_ws.settings)))
     yield server
@@ -117,7 +117,7 @@ def test_openai_engine_against_a_real_openai_compatible_server(real_ws, llama_se
 
 def test_openai_engine_keeps_a_verified_answer(real_ws, monkeypatch):
     q = "Who interviewed Trump on CBS?"
-    from rag.retrieve import retrieve
+    from rag.retrieval.search import retrieve
 
     k = next(i for i, p in enumerate(retrieve(real_ws, q), 1) if "Dokoupil" in p.text)
     fake = FakeOpenAI([("stream", f"Tony Dokoupil interviewed Trump on CBS on January 13 [{k}].")])

@@ -1,7 +1,7 @@
 from collections import Counter
 
-from rag.bm25 import BM25, query_terms, stem
-from rag.retrieve import fuse, retrieve
+from rag.retrieval.bm25 import BM25, query_terms, stem
+from rag.retrieval.search import fuse, retrieve
 
 
 def test_rank_fusion_rewards_agreement():

@@ -1,11 +1,11 @@
-"""The answer selector's decision rule (rag/selector.py) on hand-made candidates, and the shipped
+"""The answer selector's decision rule (rag/answer/selector.py) on hand-made candidates, and the shipped
 fitted model."""
 
 import pytest
 
-from rag import selector
-from rag.evidence import FEATURES, Evidence
-from rag.retrieve import Passage
+from rag.answer import selector
+from rag.answer.evidence import FEATURES, Evidence
+from rag.retrieval.search import Passage
 
 MODEL = selector.Model(
     weights={k: (1.0 if k == "cov" else 0.0) for k in FEATURES},

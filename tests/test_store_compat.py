@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.catalog import SCHEMA_VERSION, Catalog
-from rag.ingest import ingest
+from rag.ingest.pipeline import ingest
+from rag.store.catalog import SCHEMA_VERSION, Catalog
 
 from conftest import make_ws
 from test_cli import one_line_error, rag

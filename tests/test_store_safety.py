@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.vector_snapshot import VectorSnapshot
-from rag.vector_snapshot import load as load_snapshot
+from rag.store.snapshot import VectorSnapshot
+from rag.store.snapshot import load as load_snapshot
 
 from conftest import ROOT, make_ws
 from test_cli import one_line_error, rag

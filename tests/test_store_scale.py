@@ -8,8 +8,8 @@ import tracemalloc
 
 import pytest
 
-from rag.ingest import BATCH, ingest
-from rag.store import clean_metadata
+from rag.ingest.pipeline import BATCH, ingest
+from rag.store.vectors import clean_metadata
 
 from conftest import FakeEmbedder, make_ws
 

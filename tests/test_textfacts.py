@@ -1,11 +1,11 @@
-"""The pattern set in rag/textfacts.py and the dictionary reader: each test names the general
+"""The pattern set in rag/text/facts.py and the dictionary reader: each test names the general
 language phenomenon a pattern handles (not an eval question)."""
 
 import pytest
 
-from rag import textfacts as tf
-from rag.dictionary import parse_line
-from rag.textfacts import AnswerType as T
+from rag.text import facts as tf
+from rag.text.dictionary import parse_line
+from rag.text.facts import AnswerType as T
 
 
 @pytest.mark.parametrize("question, kind", [

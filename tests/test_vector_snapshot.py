@@ -1,4 +1,4 @@
-"""The query copy of the vectors (rag/vector_snapshot.py): equal to Chroma, used only when it
+"""The query copy of the vectors (rag/store/snapshot.py): equal to Chroma, used only when it
 matches the catalog, and a cold query never imports chromadb."""
 
 import json
@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from rag import vector_snapshot
-from rag.ingest import ingest
-from rag.retrieve import retrieve
-from rag.store import VectorStore
+from rag.ingest.pipeline import ingest
+from rag.retrieval.search import retrieve
+from rag.store import snapshot as vector_snapshot
+from rag.store.vectors import VectorStore
 
 from conftest import ROOT, make_ws
 

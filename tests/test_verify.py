@@ -1,6 +1,6 @@
-from rag.answer import CANNOT_ANSWER
-from rag.retrieve import Passage
-from rag.verify import unsupported, verify
+from rag.answer.result import CANNOT_ANSWER
+from rag.answer.verify import unsupported, verify
+from rag.retrieval.search import Passage
 
 ART = ("Tesla signed a deal with Acme Corp in March. The cells reach 24% efficiency.\n"
        "David Sacks said China is three to six months behind.")

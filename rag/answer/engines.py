@@ -7,12 +7,13 @@ import json
 import time
 from collections.abc import Callable, Iterator
 
-from rag import prompts, selector
-from rag.answer import CANNOT_ANSWER, CLOSEST, Answer, Citation
+from rag.answer import selector
+from rag.answer.result import CANNOT_ANSWER, CLOSEST, Answer, Citation
+from rag.answer.verify import verify
 from rag.errors import UsageError
-from rag.retrieve import Passage, retrieve
+from rag.models import prompts
+from rag.retrieval.search import Passage, retrieve
 from rag.settings import EngineName
-from rag.verify import verify
 
 OnText = Callable[[str], None]
 
@@ -102,7 +103,7 @@ class _VerifiedStream:
         self.done = 0
 
     def feed(self, text: str) -> None:
-        from rag.sentences import split_sentences
+        from rag.text.sentences import split_sentences
 
         if self.stopped or self.on_text is None:  # (no on_text: stopped from the start)
             return
@@ -149,7 +150,7 @@ class LocalEngine(Engine):
 
     @property
     def model(self) -> str:
-        from rag.llm_local import model_path
+        from rag.models.local import model_path
 
         return model_path(self.ws.settings).name
 
@@ -158,7 +159,7 @@ class LocalEngine(Engine):
                               question=question, cannot_answer=CANNOT_ANSWER)
 
     def stream(self, prompt):
-        from rag.llm_local import stream_completion
+        from rag.models.local import stream_completion
 
         yield from stream_completion(self.ws.settings, prompt)
 
@@ -180,7 +181,7 @@ class OpenAIEngine(Engine):
         return json.dumps({"system": system, "user": user}, ensure_ascii=False)
 
     def stream(self, prompt):
-        from rag.llm_openai import stream_chat
+        from rag.models.openai_api import stream_chat
 
         s = self.ws.settings
         messages = json.loads(prompt)
@@ -205,7 +206,7 @@ def parse_engine(value: str | None, settings) -> EngineName:
 
 def make_engine(ws, name: EngineName, cache=None) -> Engine:
     if name is EngineName.openai:
-        from rag.llm_openai import make_client
+        from rag.models.openai_api import make_client
 
         make_client(ws.settings.openai)  # fails fast with the fix when no key/base URL is set
     return ENGINES[name](ws, cache)

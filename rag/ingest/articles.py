@@ -161,9 +161,10 @@ def _first_sentence(line: str, limit: int = 120) -> str:
 
 def extract_metadata(text: str, boilerplate: list[tuple[int, int]],
                      raw_html: str | None = None) -> tuple[str, str | None, str | None]:
-    """(title, outlet, published date) as far as the text states them (rag/headlines.py,
-    rag/dates.py)."""
-    from rag import dates, headlines
+    """(title, outlet, published date) as far as the text states them (rag/ingest/headlines.py,
+    rag/text/dates.py)."""
+    from rag.ingest import headlines
+    from rag.text import dates
 
     footer = _POST_FOOTER.search(text)
     outlet = footer.group("outlet").strip() if footer else None

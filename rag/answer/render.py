@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from rag.answer import Answer
+from rag.answer.result import Answer
 
 
 def answer_text(a: Answer, streamed: str = "") -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import UsageError
-from rag.evalcases import Case, contains, facts_found, load
+from rag.evaluation.cases import Case, contains, facts_found, load
 
 METRICS = ["fact_found", "cited_article", "quote_verbatim", "quote_has_fact", "refusal_correct", "retrieval_hit",
            "stories_formed"]
@@ -169,7 +169,7 @@ def _citation_metrics(ws, case: Case, text: str, citations, m: dict, why: list[s
 
 
 def score_summary(ws, case: Case, engine, started: float) -> CaseResult:
-    from rag.summarize import summarize_article, summarize_topic
+    from rag.digest.summarize import summarize_article, summarize_topic
 
     if case.article:
         s = summarize_article(ws, case.article, engine)
@@ -234,10 +234,10 @@ def pair_counts(gold: list[list[str]], formed: list[list[str]]) -> dict[str, int
 
 def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, embedder=None,
         progress=None) -> Report:
-    from rag.engines import make_engine
-    from rag.ingest import ingest
-    from rag.llm_cache import LLMCache
-    from rag.retrieve import retrieve
+    from rag.answer.engines import make_engine
+    from rag.ingest.pipeline import ingest
+    from rag.models.cache import LLMCache
+    from rag.retrieval.search import retrieve
 
     files = load(case_paths)
     started = time.perf_counter()
@@ -265,7 +265,7 @@ def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, e
                 continue
             if case.type == "digest":
                 if digest is None:
-                    from rag.digest import make_digest
+                    from rag.digest.build import make_digest
 
                     digest = make_digest(ws, None, None, True, engine, regroup=True)  # no memory of earlier runs
                 results.append(score_digest(ws, case, digest, t))

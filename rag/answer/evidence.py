@@ -1,5 +1,5 @@
 """Evidence sentences: the retrieved passages cut into sentences (spans in the article text), each
-described by general features against the question. rag/selector.py turns the features into a
+described by general features against the question. rag/answer/selector.py turns the features into a
 probability with a model fitted on the train split of the blind question bank.
 
 Features (all in [0, 1]):
@@ -11,7 +11,7 @@ Features (all in [0, 1]):
   a lede repeats the names, the answer sentence carries the predicate)
 - names, names_ctx, names_art: share of the question's names in the sentence, its context, the passage
 - type_ok: the sentence offers the kind of answer asked for (a date for "when", a number for
-  "how many", a name the question lacks for "who") - see rag/textfacts.py
+  "how many", a name the question lacks for "who") - see rag/text/facts.py
 - novel: share of the sentence's words that are not the question's (an answer adds something)
 - rank: 1 / rank of its passage in retrieval; cross: sentence and question in different languages
 """
@@ -22,11 +22,11 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
-from rag import textfacts
-from rag.bm25 import stem, term_set, terms, word_stems, words
-from rag.dictionary import translations
-from rag.retrieve import Passage
-from rag.sentences import split_sentences
+from rag.retrieval.bm25 import stem, term_set, terms, word_stems, words
+from rag.retrieval.search import Passage
+from rag.text import facts as textfacts
+from rag.text.dictionary import translations
+from rag.text.sentences import split_sentences
 
 FEATURES = ("sim", "cov", "cov_ctx", "focus", "names", "names_ctx", "names_art", "type_ok", "novel", "rank", "cross")
 
@@ -111,7 +111,7 @@ def analyse(question: str, idf) -> Question:
 
 
 def _is_common_acronym(question: str, name: str) -> bool:
-    from rag.dictionary import default
+    from rag.text.dictionary import default
 
     written = re.search(rf"\b{re.escape(name)}\b", question, re.I)
     return bool(written and written.group().isupper() and len(name) <= 4 and default().knows(name, "en"))
@@ -132,7 +132,7 @@ def name_forms(name: str) -> set[str]:
 def is_german_noun(word: str) -> bool:
     """A word the dictionary knows as German, or a compound ending in one (Selbstfahrsystem,
     KI-Training): German joins nouns into new words no dictionary lists."""
-    from rag.dictionary import default
+    from rag.text.dictionary import default
 
     d = default()
     parts = word.split("-")
@@ -175,7 +175,7 @@ def features(q: Question, ev: Evidence, similarity: float) -> dict[str, float]:
 def in_english(text: str, lang: str) -> str:
     if lang != "de":
         return text
-    from rag.crosslingual import gloss
+    from rag.text.crosslingual import gloss
 
     return gloss(text)
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rag.articles import Article
-from rag.sentences import Sentence, split_sentences
+from rag.ingest.articles import Article
+from rag.text.sentences import Sentence, split_sentences
 
 
 @dataclass(frozen=True)

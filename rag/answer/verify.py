@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.answer import CANNOT_ANSWER, Citation
-from rag.bm25 import _fold, stem, terms
-from rag.dictionary import translations
-from rag.retrieve import Passage
-from rag.sentences import Sentence, split_sentences
+from rag.answer.result import CANNOT_ANSWER, Citation
+from rag.retrieval.bm25 import _fold, stem, terms
+from rag.retrieval.search import Passage
+from rag.text.dictionary import translations
+from rag.text.sentences import Sentence, split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _NAME = re.compile(r"\b[A-ZÄÖÜ][\w’'-]*[A-Za-zÄÖÜäöüß0-9]|\b[A-Z]{2,}\b")

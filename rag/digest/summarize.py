@@ -9,11 +9,11 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from rag import prompts
-from rag.answer import CANNOT_ANSWER, Citation
+from rag.answer.result import CANNOT_ANSWER, Citation
+from rag.answer.verify import verify
+from rag.digest.keypoints import KeyPoint, Quote, _same_fact, article_points, common_names
 from rag.errors import UsageError
-from rag.keypoints import KeyPoint, Quote, _same_fact, article_points, common_names
-from rag.verify import verify
+from rag.models import prompts
 
 
 @dataclass
@@ -131,7 +131,7 @@ def summarize_article(ws, ref: str, engine) -> Summary:
     extractive = [point_from(ws, kp, numbering) for kp in article_points(row, k=5)]
     points, reason = extractive, None
     if engine.streams:
-        from rag.retrieve import Passage
+        from rag.retrieval.search import Passage
 
         passages = [Passage(c.chunk_id, row.article_id, row.source, row.title, row.language, c.text, c.start, c.end,
                             1.0)
@@ -146,10 +146,10 @@ def summarize_article(ws, ref: str, engine) -> Summary:
 
 
 def summarize_topic(ws, topic: str, engine) -> Summary:
-    from rag import evidence as ev
-    from rag.bm25 import load_index
-    from rag.keypoints import sentences
-    from rag.retrieve import retrieve
+    from rag.answer import evidence as ev
+    from rag.digest.keypoints import sentences
+    from rag.retrieval.bm25 import load_index
+    from rag.retrieval.search import retrieve
 
     started = time.perf_counter()
     if not topic.strip():

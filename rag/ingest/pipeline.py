@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.articles import SUFFIXES, Article, read_article
-from rag.chunking import chunk_article
 from rag.errors import RagError, StoreBusyError, UnreadableFileError, UsageError
+from rag.ingest.articles import SUFFIXES, Article, read_article
+from rag.ingest.chunking import chunk_article
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor

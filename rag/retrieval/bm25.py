@@ -61,7 +61,7 @@ def word_stems(text: str) -> tuple[str, ...]:
 
 def query_terms(question: str, expansion_weight: float = 0.6) -> dict[str, float]:
     """Weighted query terms: the question's own terms at 1.0, translations at expansion_weight."""
-    from rag.dictionary import translations
+    from rag.text.dictionary import translations
 
     weights: dict[str, float] = {}
     for w in words(question):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag.dates import is_dateline_or_stamp, parse
+from rag.text.dates import is_dateline_or_stamp, parse
 
 _SEPARATORS = re.compile(r"\s*(?:[›»|/>•·]|\s[-–—]\s|[()\[\]])\s*")
 _BYLINE = re.compile(r"^\s*(by|von|from|text:|autor(in)?:|author:|written by|reporting by)\s+\S", re.I)

@@ -9,9 +9,9 @@ from collections import Counter
 from collections.abc import Set
 from dataclasses import dataclass, field
 
-from rag.articles import Article, boilerplate_ranges
-from rag.chunking import _content_sentences
-from rag.crosslingual import canonical_terms, facts, names, numbers
+from rag.ingest.articles import Article, boilerplate_ranges
+from rag.ingest.chunking import _content_sentences
+from rag.text.crosslingual import canonical_terms, facts, names, numbers
 
 _DATELINE = re.compile(r"(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*\d{4}-\d{2}-\d{2}\s+", re.I)
 

@@ -20,13 +20,13 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-from rag.bm25 import stem
-from rag.chunking import _content_sentences
-from rag.crosslingual import facts, gloss, names, numbers
-from rag.textfacts import MONTHS, RELATIVE_DAYS, WEEKDAYS, places
+from rag.ingest.chunking import _content_sentences
+from rag.retrieval.bm25 import stem
+from rag.text.crosslingual import facts, gloss, names, numbers
+from rag.text.facts import MONTHS, RELATIVE_DAYS, WEEKDAYS, places
 
 if TYPE_CHECKING:
-    from rag.catalog import ArticleRow
+    from rag.store.catalog import ArticleRow
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Story:
 
 
 def lede(row) -> str:
-    from rag.articles import Article, boilerplate_ranges
+    from rag.ingest.articles import Article, boilerplate_ranges
 
     art = Article(None, row.source, row.text, row.article_id, row.title, row.outlet, row.published,
                   row.language, boilerplate_ranges(row.text))

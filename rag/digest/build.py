@@ -77,7 +77,7 @@ def _recent_story_members(stored, assigned: dict[str, str], period: Period) -> l
     max_days) before the period."""
     if not assigned or period.start is None:
         return []
-    from rag.stories import fitted
+    from rag.digest.stories import fitted
 
     since = period.start - timedelta(days=fitted().max_days)
     return [r for r in stored if r.article_id in assigned and article_time(r)[0] >= since]
@@ -101,9 +101,9 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
           stored=()) -> dict:
     """rows: the period's articles; stored: all stored articles (where earlier stories' recent
     members are found)."""
-    from rag.keypoints import disagreements, story_points
-    from rag.stories import group, prepare
-    from rag.summarize import Numbering, llm_points, point_from
+    from rag.digest.keypoints import disagreements, story_points
+    from rag.digest.stories import group, prepare
+    from rag.digest.summarize import Numbering, llm_points, point_from
 
     numbering = Numbering()
     previous = last_digest(ws.home)
@@ -123,7 +123,7 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
         points = [point_from(ws, kp, numbering) for kp in kps]
         reason = None
         if engine is not None and engine.streams and points:
-            from rag.retrieve import Passage
+            from rag.retrieval.search import Passage
 
             passages = [Passage(chunk.chunk_id, r.article_id, r.source, r.title, r.language, chunk.text, chunk.start,
                                 chunk.end, 1.0) for r in rows_ for chunk in ws.catalog.chunks(r.article_id)[:3]]

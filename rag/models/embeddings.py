@@ -285,7 +285,7 @@ class OpenAIEmbedder:
         self.dim = 0  # known after the first call; the store checks it then
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        from rag.llm_openai import call_with_errors, make_client
+        from rag.models.openai_api import call_with_errors, make_client
 
         client = make_client(self._settings)
         out: list[list[float]] = []

@@ -1,7 +1,7 @@
 """The answer selector, two small models fitted by benchmarks/fit_selector.py and shipped in
 rag/data/selector.json:
 
-1. a ranker: a linear score over the evidence features (rag/evidence.py), trained as a softmax
+1. a ranker: a linear score over the evidence features (rag/answer/evidence.py), trained as a softmax
    over each question's candidate sentences (the sentence stating the answer should win);
 2. an answer model: a logistic model over the winner's score, its margin over the runner-up, its
    softmax share, and whether it offers the asked-for kind of answer (type_ok) and names what the
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-from rag.bm25 import terms
-from rag.evidence import FEATURES, Evidence
+from rag.answer.evidence import FEATURES, Evidence
+from rag.retrieval.bm25 import terms
 
 ANSWER_FEATURES = ("top", "margin", "share", "type_ok", "names_ctx")
 
@@ -128,8 +128,8 @@ def select(model: Model, candidates: list[Evidence]) -> Selection:
 
 def choose(ws, question: str, passages, texts: dict[str, str], model: Model | None = None) -> Selection:
     """The whole extractive decision for one question over its retrieved passages."""
-    from rag import evidence as ev
-    from rag.bm25 import load_index
+    from rag.answer import evidence as ev
+    from rag.retrieval.bm25 import load_index
 
     if not passages:
         return Selection([], [])

@@ -7,11 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag.bm25 import load_index, query_terms
 from rag.errors import StoreEmptyError
+from rag.retrieval.bm25 import load_index, query_terms
 
 if TYPE_CHECKING:
-    from rag.catalog import ArticleRow
+    from rag.store.catalog import ArticleRow
 
 
 @dataclass

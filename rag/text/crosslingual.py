@@ -1,5 +1,5 @@
 """Comparing English and German text without a translation model: a word-by-word English gloss
-through a general dictionary (rag/dictionary.py) (good enough for MiniLM to place a German lede
+through a general dictionary (rag/text/dictionary.py) (good enough for MiniLM to place a German lede
 near its English twin), and normalised 'facts' (names, numbers, dates) that read the same in both
 languages."""
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rag.bm25 import _fold, stem, terms
-from rag.dictionary import default as dictionary
-from rag.textfacts import WEEKDAYS
+from rag.retrieval.bm25 import _fold, stem, terms
+from rag.text.dictionary import default as dictionary
+from rag.text.facts import WEEKDAYS
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -30,7 +30,7 @@ def gloss(text: str) -> str:
     """German words replaced by their first English sense in the dictionary, where it has one.
     Function words stay (a first sense of "in" or "würde" is noise), and so do capitalised words
     English also has: names such as China or Tesla read the same in both languages."""
-    from rag.bm25 import _STOP
+    from rag.retrieval.bm25 import _STOP
 
     d = dictionary()
 
