@@ -30,8 +30,8 @@ class App:
         """Load the models and index, and embed the stored sentences as the selector compares them
         (German ones glossed; newest articles first, up to max_sentences) so that answering needs
         only the question's own embedding."""
-        from rag.answer.evidence import in_english
         from rag.retrieval.bm25 import load_index
+        from rag.text.crosslingual import in_english
         from rag.text.sentences import split_sentences
 
         self.ws.embedder.embed(["warm up"])

@@ -1,7 +1,8 @@
 from collections import Counter
 
-from rag.retrieval.bm25 import BM25, query_terms, stem
+from rag.retrieval.bm25 import BM25, query_terms
 from rag.retrieval.search import fuse, retrieve
+from rag.text.words import stem
 
 
 def test_rank_fusion_rewards_agreement():

@@ -4,8 +4,8 @@ fitted model."""
 import pytest
 
 from rag.answer import selector
-from rag.answer.evidence import FEATURES, Evidence
-from rag.retrieval.search import Passage
+from rag.answer.evidence import FEATURES
+from rag.spans import Evidence, Passage
 
 MODEL = selector.Model(
     weights={k: (1.0 if k == "cov" else 0.0) for k in FEATURES},
@@ -14,10 +14,11 @@ MODEL = selector.Model(
 
 
 def cand(text: str, cov: float, type_ok: float = 1.0, names_art: float = 1.0, source: str = "a.txt") -> Evidence:
-    p = Passage(f"{source}-0", source, source, "T", "en", text, 0, len(text), 1.0)
+    p = Passage(0, len(text), text, chunk_id=f"{source}-0", article_id=source, position=0,
+                source=source, title="T", language="en", score=1.0)
     feats = {k: 0.0 for k in FEATURES} | {"cov": cov, "type_ok": type_ok, "names_art": names_art,
                                           "names_ctx": 1.0}
-    return Evidence(p, 0, len(text), text, features=feats)
+    return Evidence(0, len(text), text, passage=p, features=feats)
 
 
 def decide(*cands):

@@ -88,3 +88,27 @@ def test_ding_abbreviations_become_keys():
     pairs = {(lang, key): words for lang, key, words in
              parse_line("Geschäftsführer {m} /GF/ :: chief executive officer /CEO/; managing director")}
     assert pairs[("en", "ceo")][:1] == ["geschäftsführer"] and ("de", "gf") in pairs
+
+
+def test_lexicon_month_table_serves_dates_and_sentence_ends():
+    from rag.text.lexicon import MONTH_ABBREVIATIONS, MONTH_NAMES, MONTHS
+
+    assert MONTHS["märz"] == MONTHS["mar"] == MONTHS["march"] == 3 and MONTHS["jänner"] == 1
+    assert {"jan", "okt", "sept", "mär"} <= MONTH_ABBREVIATIONS  # a period after them does not end a sentence
+    assert {"mai", "juni", "may", "januar"} <= MONTH_NAMES and not MONTH_NAMES & MONTH_ABBREVIATIONS
+
+
+def test_lexicon_number_words_counts_have_values_multipliers_do_not():
+    from rag.text.lexicon import NUMBER_WORDS
+
+    assert NUMBER_WORDS["zwölf"] == NUMBER_WORDS["twelve"] == 12
+    assert NUMBER_WORDS["million"] is None and "million" in NUMBER_WORDS
+
+
+def test_language_of_questions_articles_and_lists():
+    from rag.text.lexicon import language_of
+
+    assert language_of("Wer hat das Werk gebaut?") == "de"
+    assert language_of("Who built the plant?") == "en"
+    assert language_of("Müller, Schmidt, Meier", min_hints=3) == "und"  # too few function words to tell
+    assert language_of("Die Fabrik in Grünheide ist größer als die in Austin.", min_hints=3) == "de"

@@ -8,12 +8,13 @@ import time
 from collections.abc import Callable, Iterator
 
 from rag.answer import selector
-from rag.answer.result import CANNOT_ANSWER, CLOSEST, Answer, Citation
+from rag.answer.result import CANNOT_ANSWER, CLOSEST, Answer
 from rag.answer.verify import verify
 from rag.errors import UsageError
 from rag.models import prompts
-from rag.retrieval.search import Passage, retrieve
+from rag.retrieval.search import retrieve
 from rag.settings import EngineName
+from rag.spans import Citation, Passage
 
 OnText = Callable[[str], None]
 
@@ -133,8 +134,8 @@ def extractive_answer(ws, question: str, passages: list[Passage], texts: dict[st
 def closest_citations(ws, question: str, passages: list[Passage], texts: dict[str, str]) -> list[Citation]:
     """For a refusal: the relevant sentences that fell short of answering, as citations."""
     closest = selector.choose(ws, question, passages, texts).closest
-    return [Citation(n, e.passage.article_id, e.passage.source, e.passage.title, e.passage.chunk_id, e.text,
-                     e.start, e.end) for n, e in enumerate(closest, 1)]
+    return [Citation(e.start, e.end, e.text, n=n, article_id=e.passage.article_id, source=e.passage.source,
+                     title=e.passage.title, chunk_id=e.passage.chunk_id) for n, e in enumerate(closest, 1)]
 
 
 class ExtractiveEngine(Engine):

@@ -20,50 +20,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from rag.retrieval.bm25 import stem, term_set, terms, word_stems, words
-from rag.retrieval.search import Passage
+from rag.spans import Evidence, Passage
 from rag.text import facts as textfacts
+from rag.text.crosslingual import in_english
 from rag.text.dictionary import translations
+from rag.text.lexicon import language_of
 from rag.text.sentences import split_sentences
+from rag.text.words import stem, term_set, terms, word_stems, words
 
 FEATURES = ("sim", "cov", "cov_ctx", "focus", "names", "names_ctx", "names_art", "type_ok", "novel", "rank", "cross")
-
-_DE_HINTS = set("wer wen wem was wie wo wann welche welcher welches welchen warum der die das und ist sind hat mit "
-                "über von zu im am nicht ein eine den dem des sich auch auf für".split())
-_EN_HINTS = set("who whom what how where when which why the and is are has with about of to in on did does "
-                "not a an was were for by that this".split())
-
-
-def language(text: str) -> str:
-    """'de' or 'en', from function words and umlauts (short texts such as questions)."""
-    low = text.lower()
-    tokens = low.split()
-    de = sum(t.strip("?,.!") in _DE_HINTS for t in tokens) + 2 * any(c in low for c in "äöüß")
-    en = sum(t.strip("?,.!") in _EN_HINTS for t in tokens)
-    return "de" if de > en else "en"
-
-
-@dataclass
-class Evidence:
-    passage: Passage
-    start: int
-    end: int
-    text: str
-    context: str = ""  # the sentence before it in the passage, and itself
-    rank: int = 1  # of its passage in retrieval
-    features: dict[str, float] = field(default_factory=dict)
-    coverage: float = 0.0
-    score: float = 0.0  # the selector's probability that this sentence answers the question
-
 
 def evidence_sentences(passages: list[Passage], article_texts: dict[str, str]) -> list[Evidence]:
     out = []
     for rank, p in enumerate(passages, 1):
         previous = ""
         for s in split_sentences(article_texts[p.article_id], p.start, p.end):
-            out.append(Evidence(p, s.start, s.end, s.text, context=f"{previous} {s.text}".strip(), rank=rank))
+            out.append(Evidence(s.start, s.end, s.text, passage=p, context=f"{previous} {s.text}".strip(), rank=rank))
             previous = s.text
     return out
 
@@ -88,7 +62,7 @@ def _alternatives(word: str) -> set[str]:
 
 def analyse(question: str, idf) -> Question:
     unseen = idf("\x00never-a-term")
-    lang = language(question)
+    lang = language_of(question)
     content: list[tuple[set[str], float]] = []
     all_stems: set[str] = set()
     for w in dict.fromkeys(w for w in words(question) if len(w) > 1):
@@ -170,14 +144,6 @@ def features(q: Question, ev: Evidence, similarity: float) -> dict[str, float]:
         "rank": 1.0 / ev.rank,
         "cross": float(ev.passage.language != q.language),
     }
-
-
-def in_english(text: str, lang: str) -> str:
-    if lang != "de":
-        return text
-    from rag.text.crosslingual import gloss
-
-    return gloss(text)
 
 
 def describe(q: Question, evidence: list[Evidence], embed, weights: dict[str, float] | None = None,

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+
+from rag.spans import Citation
 
 CANNOT_ANSWER = "The articles don't say."
 CLOSEST = "The articles don't say directly. Closest passages:"  # a refusal that shows what came near
-
-
-@dataclass
-class Citation:
-    n: int
-    article_id: str
-    source: str
-    title: str
-    chunk_id: str
-    quote: str
-    start: int  # the quote's span in the article text
-    end: int
-
-    def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items()}
 
 
 @dataclass

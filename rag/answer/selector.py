@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-from rag.answer.evidence import FEATURES, Evidence
-from rag.retrieval.bm25 import terms
+from rag.answer.evidence import FEATURES
+from rag.spans import Evidence
+from rag.text.words import terms
 
 ANSWER_FEATURES = ("top", "margin", "share", "type_ok", "names_ctx")
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.answer.result import CANNOT_ANSWER, Citation
-from rag.retrieval.bm25 import _fold, stem, terms
-from rag.retrieval.search import Passage
+from rag.answer.result import CANNOT_ANSWER
+from rag.spans import Citation, Passage, Sentence
 from rag.text.dictionary import translations
-from rag.text.sentences import Sentence, split_sentences
+from rag.text.facts import NAME
+from rag.text.sentences import split_sentences
+from rag.text.words import fold, stem, terms
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_NAME = re.compile(r"\b[A-ZÄÖÜ][\w’'-]*[A-Za-zÄÖÜäöüß0-9]|\b[A-Z]{2,}\b")
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -33,7 +33,7 @@ def is_refusal(text: str) -> bool:
 
 
 def _norm(text: str) -> str:
-    return _fold(text.lower()).replace("’", "'")
+    return fold(text.lower()).replace("’", "'")
 
 
 def unsupported(sentence: str, cited_text: str) -> list[str]:
@@ -50,7 +50,7 @@ def unsupported(sentence: str, cited_text: str) -> list[str]:
     if re.search(r"!\[[^\]]*\]\(", sentence):
         missing.append("markdown image")
     first = True
-    for m in _NAME.finditer(sentence):
+    for m in NAME.finditer(sentence):
         word = m.group().split("’")[0].split("'")[0]
         at_start = first and sentence[:m.start()].strip() == ""
         first = False
@@ -135,7 +135,8 @@ def verify(answer: str, passages: list[Passage], article_texts: dict[str, str]) 
             start, end = best_quote(plain, p, art)
             n = renumber[k]
             if not any(c.n == n and c.start == start for c in citations):
-                citations.append(Citation(n, p.article_id, p.source, p.title, p.chunk_id, art[start:end], start, end))
+                citations.append(Citation(start, end, art[start:end], n=n, article_id=p.article_id, source=p.source,
+                                          title=p.title, chunk_id=p.chunk_id))
         out_sentences.append(body)
     final = " ".join(out_sentences).strip()
     if not citations:

@@ -123,10 +123,9 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
         points = [point_from(ws, kp, numbering) for kp in kps]
         reason = None
         if engine is not None and engine.streams and points:
-            from rag.retrieval.search import Passage
+            from rag.retrieval.search import article_passages
 
-            passages = [Passage(chunk.chunk_id, r.article_id, r.source, r.title, r.language, chunk.text, chunk.start,
-                                chunk.end, 1.0) for r in rows_ for chunk in ws.catalog.chunks(r.article_id)[:3]]
+            passages = [p for r in rows_ for p in article_passages(ws.catalog, r, limit=3)]
             generated, reason = llm_points(ws, engine, "the story these passages report", passages, "2 to 5")
             if generated and 2 <= len(generated) <= 5:
                 points = generated  # numbers are local to the story; renumber below

@@ -11,25 +11,10 @@ from dataclasses import dataclass, field
 
 from rag.ingest.articles import Article, boilerplate_ranges
 from rag.ingest.chunking import _content_sentences
+from rag.spans import Quote
 from rag.text.crosslingual import canonical_terms, facts, names, numbers
 
 _DATELINE = re.compile(r"(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*\d{4}-\d{2}-\d{2}\s+", re.I)
-
-
-@dataclass
-class Quote:
-    article_id: str
-    source: str
-    title: str
-    outlet: str | None
-    language: str
-    start: int
-    end: int
-    text: str
-    terms: set[str] = field(default_factory=set)
-    facts: set[str] = field(default_factory=set)
-    position: int = 0
-    names: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -57,8 +42,9 @@ def sentences(row) -> list[Quote]:
             continue  # headlines, fragments, questions and run-ons make poor key points
         if not text.rstrip("“”\"'’»").endswith((".", "!")):
             continue
-        out.append(Quote(row.article_id, row.source, row.title, row.outlet, row.language, start, s.end, text,
-                         canonical_terms(text, row.language), facts(text), i, names(text)))
+        out.append(Quote(start, s.end, text, article_id=row.article_id, source=row.source, title=row.title,
+                         outlet=row.outlet, language=row.language, terms=canonical_terms(text, row.language),
+                         facts=facts(text), position=i, names=names(text)))
     return out
 
 

@@ -21,9 +21,10 @@ from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from rag.ingest.chunking import _content_sentences
-from rag.retrieval.bm25 import stem
 from rag.text.crosslingual import facts, gloss, names, numbers
-from rag.text.facts import MONTHS, RELATIVE_DAYS, WEEKDAYS, places
+from rag.text.facts import places
+from rag.text.lexicon import MONTHS, RELATIVE_DAYS, WEEKDAYS
+from rag.text.words import stem
 
 if TYPE_CHECKING:
     from rag.store.catalog import ArticleRow

@@ -9,11 +9,12 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from rag.answer.result import CANNOT_ANSWER, Citation
+from rag.answer.result import CANNOT_ANSWER
 from rag.answer.verify import verify
-from rag.digest.keypoints import KeyPoint, Quote, _same_fact, article_points, common_names
+from rag.digest.keypoints import KeyPoint, _same_fact, article_points, common_names
 from rag.errors import UsageError
 from rag.models import prompts
+from rag.spans import Citation, Quote
 
 
 @dataclass
@@ -82,7 +83,8 @@ class Numbering:
     def cite(self, ws, q: Quote) -> Citation:
         key = (q.article_id, q.start)
         n = self.by_key.setdefault(key, len(self.by_key) + 1)
-        return Citation(n, q.article_id, q.source, q.title, chunk_of(ws, q.article_id, q.start), q.text, q.start, q.end)
+        return Citation(q.start, q.end, q.text, n=n, article_id=q.article_id, source=q.source, title=q.title,
+                        chunk_id=chunk_of(ws, q.article_id, q.start))
 
 
 def point_from(ws, kp: KeyPoint, numbering: Numbering) -> Point:
@@ -111,7 +113,8 @@ def llm_points(ws, engine, subject: str, passages, n_points: str) -> tuple[list[
         cites = []
         for c in checked.citations:  # renumber across points
             n = numbering.setdefault((c.article_id, c.start), len(numbering) + 1)
-            cites.append(Citation(n, c.article_id, c.source, c.title, c.chunk_id, c.quote, c.start, c.end))
+            cites.append(Citation(c.start, c.end, c.text, n=n, article_id=c.article_id, source=c.source, title=c.title,
+                                  chunk_id=c.chunk_id))
         local = {c.n: nc.n for c, nc in zip(checked.citations, cites)}
         # the lambda runs inside re.sub, within this iteration
         body = re.sub(r"\[(\d+)\]", lambda m: f"[{local.get(int(m.group(1)), m.group(1))}]", checked.text)  # noqa: B023
@@ -131,11 +134,9 @@ def summarize_article(ws, ref: str, engine) -> Summary:
     extractive = [point_from(ws, kp, numbering) for kp in article_points(row, k=5)]
     points, reason = extractive, None
     if engine.streams:
-        from rag.retrieval.search import Passage
+        from rag.retrieval.search import article_passages
 
-        passages = [Passage(c.chunk_id, row.article_id, row.source, row.title, row.language, c.text, c.start, c.end,
-                            1.0)
-                    for c in ws.catalog.chunks(row.article_id)]
+        passages = article_passages(ws.catalog, row)
         generated, reason = llm_points(ws, engine, f"the article “{row.title}”", passages, "3 to 6")
         if generated and 3 <= len(generated) <= 6:
             points, reason = generated, None

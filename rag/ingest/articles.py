@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from rag.errors import UnreadableFileError, UsageError
+from rag.text.lexicon import language_of
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 
@@ -55,8 +56,6 @@ _DATE_LINE = re.compile(
     r"^\s*(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*(?P<date>\d{4}-\d{2}-\d{2})\b", re.I
 )
 _ISO_DATE = re.compile(r"^\s*(?P<date>\d{4}-\d{2}-\d{2})\b")
-_EN = set("the and is are was were of to in that with for on as by it this from has have be at an".split())
-_DE = set("der die das und ist sind nicht mit sich auf für ein eine dass von zu im den dem des wird auch".split())
 
 
 @dataclass
@@ -142,15 +141,6 @@ def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def detect_language(text: str) -> str:
-    words = re.findall(r"[a-zäöüß]+", text.lower())
-    en = sum(w in _EN for w in words)
-    de = sum(w in _DE for w in words)
-    if en + de < 3:
-        return "und"
-    return "de" if de > en else "en"
-
-
 def _first_sentence(line: str, limit: int = 120) -> str:
     m = re.match(r"(.+?[.!?])(\s|$)", line)
     s = (m.group(1) if m else line).strip()
@@ -221,6 +211,6 @@ def read_article(path: Path, source: str, max_bytes: int) -> Article:
         title=title,
         outlet=outlet,
         published=published,
-        language=detect_language(text),
+        language=language_of(text, min_hints=3),
         boilerplate=boiler,
     )

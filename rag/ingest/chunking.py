@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from rag.ingest.articles import Article
-from rag.text.sentences import Sentence, split_sentences
-
-
-@dataclass(frozen=True)
-class Chunk:
-    chunk_id: str
-    article_id: str
-    position: int
-    start: int
-    end: int
-    text: str
-    tokens: int
+from rag.spans import Chunk, Sentence
+from rag.text.sentences import split_sentences
 
 
 def _offline_tiktoken_cache() -> None:
@@ -94,8 +83,8 @@ def chunk_article(article: Article, max_tokens: int = 200, overlap_tokens: int =
         group = units[i:j]
         text = " ".join(u.text for u in group)
         pos = len(chunks)
-        chunks.append(Chunk(chunk_id(article.article_id, pos), article.article_id, pos,
-                            group[0].start, group[-1].end, text, total))
+        chunks.append(Chunk(group[0].start, group[-1].end, text, chunk_id=chunk_id(article.article_id, pos),
+                            article_id=article.article_id, position=pos, tokens=total))
         if j >= len(units):
             break
         # step back over whole sentences worth at most overlap_tokens, always moving forward

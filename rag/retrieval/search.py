@@ -4,29 +4,14 @@ article so one article cannot crowd out the others."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.errors import StoreEmptyError
 from rag.retrieval.bm25 import load_index, query_terms
+from rag.spans import Passage
 
 if TYPE_CHECKING:
     from rag.store.catalog import ArticleRow
-
-
-@dataclass
-class Passage:
-    chunk_id: str
-    article_id: str
-    source: str
-    title: str
-    language: str
-    text: str
-    start: int
-    end: int
-    score: float
-    vector_rank: int | None = None
-    bm25_rank: int | None = None
 
 
 def fuse(rankings: list[list[str]], k: int) -> dict[str, float]:
@@ -63,11 +48,18 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
         art = articles.get(row.article_id) or cat.article(row.article_id)
         articles[row.article_id] = art
         out.append(Passage(
-            chunk_id=cid, article_id=row.article_id, source=art.source, title=art.title, language=art.language,
-            text=row.text, start=row.start, end=row.end, score=fused[cid],
+            row.start, row.end, row.text, chunk_id=cid, article_id=row.article_id, position=row.position,
+            source=art.source, title=art.title, language=art.language, score=fused[cid],
             vector_rank=vec_ids.index(cid) + 1 if cid in vec_ids else None,
             bm25_rank=bm_ids.index(cid) + 1 if cid in bm_ids else None,
         ))
         if len(out) >= top_k:
             break
     return out
+
+
+def article_passages(catalog, row: ArticleRow, limit: int | None = None) -> list[Passage]:
+    """An article's own chunks as passages (score 1.0): what summaries and digests read."""
+    return [Passage(c.start, c.end, c.text, chunk_id=c.chunk_id, article_id=row.article_id, position=c.position,
+                    source=row.source, title=row.title, language=row.language, score=1.0)
+            for c in catalog.chunks(row.article_id)[:limit]]

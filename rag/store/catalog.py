@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import StoreMismatchError
+from rag.spans import Chunk
 
 SCHEMA_VERSION = 2
 # v1 -> v2: identical text under a second path is recorded as an alias of the stored article.
@@ -49,14 +50,9 @@ class ArticleRow:
     n_chunks: int
 
 
-@dataclass(frozen=True)
-class ChunkRow:
-    chunk_id: str
-    article_id: str
-    position: int
-    start: int
-    end: int
-    text: str
+def _chunk(row: tuple) -> Chunk:
+    chunk_id, article_id, position, start, end, text = row
+    return Chunk(start, end, text, chunk_id=chunk_id, article_id=article_id, position=position)
 
 
 class Catalog:
@@ -116,14 +112,14 @@ class Catalog:
         r = self.db.execute(f"SELECT {_ACOLS} FROM articles WHERE path=?", (path,)).fetchone()
         return ArticleRow(*r) if r else None
 
-    def chunks(self, article_id: str | None = None) -> list[ChunkRow]:
+    def chunks(self, article_id: str | None = None) -> list[Chunk]:
         sql = 'SELECT chunk_id, article_id, position, start, "end", text FROM chunks'
         args: tuple = ()
         if article_id:
             sql, args = sql + " WHERE article_id=?", (article_id,)
-        return [ChunkRow(*r) for r in self.db.execute(sql + " ORDER BY article_id, position", args)]
+        return [_chunk(r) for r in self.db.execute(sql + " ORDER BY article_id, position", args)]
 
-    def chunk_map(self, chunk_ids: list[str]) -> dict[str, ChunkRow]:
+    def chunk_map(self, chunk_ids: list[str]) -> dict[str, Chunk]:
         if not chunk_ids:
             return {}
         marks = ",".join("?" * len(chunk_ids))
@@ -131,7 +127,7 @@ class Catalog:
             f'SELECT chunk_id, article_id, position, start, "end", text FROM chunks WHERE chunk_id IN ({marks})',
             chunk_ids,
         )
-        return {r[0]: ChunkRow(*r) for r in rows}
+        return {r[0]: _chunk(r) for r in rows}
 
     def add_alias(self, path: str, article_id: str, source: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?)", (path, article_id, source))

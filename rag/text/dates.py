@@ -13,14 +13,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-MONTHS = {
-    **{m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
-                                   "september", "october", "november", "december"], 1)},
-    **{m: i for i, m in enumerate(["januar", "februar", "märz", "april", "mai", "juni", "juli", "august",
-                                   "september", "oktober", "november", "dezember"], 1)},
-    "jan": 1, "feb": 2, "mar": 3, "mär": 3, "maerz": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12, "dez": 12, "jänner": 1,
-}
+from rag.text.lexicon import MONTHS
+
 _MONTH = r"(?P<month>" + "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
 _DAY = r"(?P<day>[0-3]?\d)"

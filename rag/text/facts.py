@@ -1,6 +1,6 @@
 """What a question asks for and what a sentence offers: names, numbers, dates and places, in
-English and German. A small pattern set of language facts (month and weekday names, number
-words, question words), each with a unit test in tests/test_textfacts.py; nothing here is
+English and German. A small pattern set of language facts (question words; month and weekday
+names and number words come from rag/text/lexicon.py), each with a unit test in tests/test_textfacts.py; nothing here is
 tuned to particular questions. The answer selector turns these into features."""
 
 from __future__ import annotations
@@ -8,18 +8,9 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-MONTHS = ("january february march april may june july august september october november december "
-          "jan feb mar apr jun jul aug sep sept oct nov dec "
-          "januar februar märz maerz mai juni juli oktober dezember jänner okt dez").split()
-WEEKDAYS = ("monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch donnerstag "
-            "freitag samstag sonnabend sonntag").split()
-RELATIVE_DAYS = "yesterday today tomorrow tonight gestern heute morgen vorgestern".split()
-NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty "
-                "hundred thousand million billion trillion half dozen several "
-                "eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf zwanzig dreißig hundert tausend "
-                "million millionen milliarde milliarden billion hälfte dutzend mehrere").split()
+from rag.text.lexicon import MONTHS, NUMBER_WORDS, RELATIVE_DAYS, WEEKDAYS
 
-_NAME = re.compile(r"\b(?:[A-ZÄÖÜ][\w’'.-]*[\w]|[A-Z]{2,}|[A-Za-z]+\d[\w-]*)")
+NAME = re.compile(r"\b(?:[A-ZÄÖÜ][\w’'.-]*[\w]|[A-Z]{2,}|[A-Za-z]+\d[\w-]*)")
 _NUMBER = re.compile(r"\d")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.(?:\s?\d{2,4})?|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
@@ -70,7 +61,7 @@ def names(text: str) -> list[str]:
     """Capitalised words that do not start a sentence, acronyms and letter-digit names (H20,
     SkyNet-1), lower-cased, without possessive endings; months and weekdays excluded."""
     out = []
-    for m in _NAME.finditer(text):
+    for m in NAME.finditer(text):
         before = text[:m.start()].rstrip()
         if not before or before[-1] in ".!?:\"“„»(" and not m.group().isupper():
             continue  # a capital at a sentence start says nothing

@@ -4,31 +4,22 @@ is an exact substring of the article."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from rag.spans import Sentence
+from rag.text.lexicon import MONTH_ABBREVIATIONS, MONTH_NAMES
 
 # Words after which a period does not end a sentence.
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "ltd", "co", "corp", "vs", "etc", "no",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    *MONTH_ABBREVIATIONS,
     "z.b", "bzw", "ca", "vgl", "usw", "dt", "nr", "abs", "hr", "fr", "e.g", "i.e", "u.s", "u.k", "u.a",
 }
-_MONTHS = (
-    "januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|"
-    "january|february|march|may|june|july|october|december"
-)
 # a sentence end, with closing quotes and any citation markers that follow it ("… voraus.“ [1]")
 _END = re.compile(r"[.!?…]+[\"'”’»“)]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s)|[.!?…]+[\"'”’»“)]*(?:\s*\[\d+\])*$")
 _SENTENCE_STARTS = set("The This That These Those It Its In But However Other Others A An And As He She They We "
                        "While According Despite During After Before Since Meanwhile".split())
 _ORDINAL_DATE = re.compile(r"\b\d{1,2}\.$")
-_NEXT_MONTH = re.compile(rf"\s+(?:{_MONTHS})\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    start: int
-    end: int
-    text: str
+_NEXT_MONTH = re.compile(r"\s+(?:" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 
 def _is_false_end(text: str, cut: int, next_pos: int) -> bool:
