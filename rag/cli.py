@@ -214,7 +214,7 @@ def summarize(
     eng = make_engine(ws, parse_engine(engine, ws.settings))
     result = summarize_article(ws, article, eng) if article else summarize_topic(ws, topic or "", eng)
     if as_json:
-        _emit_json(result.to_dict())
+        _emit_json(result.to_json())
         return
     if result.fallback_reason:
         typer.echo(f"Note: {result.fallback_reason}; showing verified evidence from the articles instead.\n")
@@ -250,7 +250,7 @@ def digest(
     keep their ids across digests; new articles join one or start their own."""
     from rag.answer.engines import make_engine, parse_engine
     from rag.digest import render as render_digest
-    from rag.digest.build import make_digest, to_json
+    from rag.digest.build import make_digest
     from rag.errors import UsageError
 
     if fmt not in ("md", "html", "json"):
@@ -259,7 +259,7 @@ def digest(
     eng = make_engine(ws, parse_engine(engine, ws.settings))
     result = make_digest(ws, on, since, all_, eng, regroup=regroup)
     if fmt == "json":
-        text = json.dumps(to_json(result), ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
     else:
         text = render_digest.page(result) if fmt == "html" else render_digest.markdown(result)
     if output is None:
@@ -272,7 +272,7 @@ def digest(
         tmp.replace(output)
     except OSError as exc:
         raise UsageError(f"{output}: cannot write the digest ({exc.strerror or exc})") from None
-    typer.echo(f"wrote {output} ({len(result['stories'])} stories)", err=True)
+    typer.echo(f"wrote {output} ({len(result.stories)} stories)", err=True)
 
 
 @app.command()

@@ -71,13 +71,13 @@ class App:
 
     def digest(self, query: dict) -> dict:
         from rag.answer.engines import parse_engine
-        from rag.digest.build import make_digest, to_json
+        from rag.digest.build import make_digest
 
         def one(k):
             return (query.get(k) or [None])[0]
 
         eng = self.engine(parse_engine(one("engine"), self.ws.settings))
-        return to_json(make_digest(self.ws, one("date"), one("since"), one("all") in ("1", "true", "yes"), eng))
+        return make_digest(self.ws, one("date"), one("since"), one("all") in ("1", "true", "yes"), eng).to_json()
 
     def health(self) -> dict:
         articles, chunks = self.ws.catalog.counts()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.answer.engines import make_engine
-from rag.digest.build import make_digest, to_json
+from rag.digest.build import make_digest
 from rag.digest.summarize import summarize_article, summarize_topic
 from rag.ingest.pipeline import ingest
 from rag.settings import EngineName
@@ -19,7 +19,7 @@ from test_cli import one_line_error, rag
 
 def digest_json(ws, **kw):
     args = {"on": None, "since": None, "all_": True} | kw
-    return to_json(make_digest(ws, args["on"], args["since"], args["all_"], make_engine(ws, EngineName.extractive)))
+    return make_digest(ws, args["on"], args["since"], args["all_"], make_engine(ws, EngineName.extractive)).to_json()
 
 
 def assert_citations_verbatim(ws, citations):
@@ -247,7 +247,7 @@ def test_damaged_story_memory_is_named_and_regroup_recovers(tmp_path, fake_embed
         memory.write_text(damage, encoding="utf-8")
         with pytest.raises(UsageError, match="stories.json is damaged.*--regroup"):
             digest_json(ws)
-    regrouped = to_json(make_digest(ws, None, None, True, make_engine(ws, EngineName.extractive), regroup=True))
+    regrouped = make_digest(ws, None, None, True, make_engine(ws, EngineName.extractive), regroup=True).to_json()
     sizes = sorted(len(s["articles"]) for s in first["stories"])
     assert sorted(len(s["articles"]) for s in regrouped["stories"]) == sizes
     assert json.loads(memory.read_text(encoding="utf-8"))["articles"]
@@ -369,7 +369,7 @@ def test_generated_digest_points_are_verified_per_story(fake_ws):
     assert len(stories_before) >= 1
     replies = ["- Tesla trains AI in China with 9000 engineers [1].\n- More [1].",
                "- Tesla trains AI in China [1].\n- Tesla is in China [2]."] * 5
-    d = to_json(make_digest(fake_ws, None, None, True, QueuedEngine.make(fake_ws, replies)))
+    d = make_digest(fake_ws, None, None, True, QueuedEngine.make(fake_ws, replies)).to_json()
     for s in d["stories"]:
         assert not any("9000" in p["text"] for p in s["points"])
         for p in s["points"]:

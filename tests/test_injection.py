@@ -9,7 +9,7 @@ import pytest
 
 from rag.answer.engines import ask, make_engine
 from rag.digest import render as render_digest
-from rag.digest.build import make_digest, to_json
+from rag.digest.build import make_digest
 from rag.digest.summarize import summarize_article, summarize_topic
 from rag.ingest.pipeline import ingest
 from rag.retrieval.search import retrieve
@@ -57,11 +57,11 @@ def test_answers_summaries_and_digests_carry_no_canary(hostile_ws):
         assert clean(json.dumps(a.to_dict(), ensure_ascii=False)), q
     for row in hostile_ws.catalog.articles():
         s = summarize_article(hostile_ws, row.article_id, extractive)
-        assert clean(json.dumps(s.to_dict(), ensure_ascii=False)), row.source
+        assert clean(json.dumps(s.to_json(), ensure_ascii=False)), row.source
     s = summarize_topic(hostile_ws, "Tesla and AI in China", extractive)
-    assert clean(json.dumps(s.to_dict(), ensure_ascii=False))
+    assert clean(json.dumps(s.to_json(), ensure_ascii=False))
     d = make_digest(hostile_ws, None, None, True, extractive)
-    for text in (json.dumps(to_json(d), ensure_ascii=False), render_digest.markdown(d), render_digest.page(d)):
+    for text in (json.dumps(d.to_json(), ensure_ascii=False), render_digest.markdown(d), render_digest.page(d)):
         assert clean(text)
 
 

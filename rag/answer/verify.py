@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.answer.citations import Numbering
 from rag.answer.result import CANNOT_ANSWER
 from rag.spans import Citation, Passage, Sentence
 from rag.text.dictionary import translations
@@ -98,7 +99,7 @@ def verify(answer: str, passages: list[Passage], article_texts: dict[str, str]) 
     if is_refusal(text):
         return Verified(True, CANNOT_ANSWER, True)
     problems: list[str] = []
-    renumber: dict[int, int] = {}
+    numbering = Numbering()  # passages by first citation
     out_sentences: list[str] = []
     citations: list[Citation] = []
     for sent in _with_trailing_markers(split_sentences(text), text):
@@ -113,9 +114,7 @@ def verify(answer: str, passages: list[Passage], article_texts: dict[str, str]) 
                     cited.append(k)  # noqa: B023 (repl runs inside _MARKER.sub, within this iteration)
                 else:
                     problems.append(f"unknown citation [{k}] removed")
-            for k in keep:
-                renumber.setdefault(k, len(renumber) + 1)
-            return "".join(f" [{renumber[k]}]" for k in keep)
+            return "".join(f" [{numbering.number(k)}]" for k in keep)
 
         body = _MARKER.sub(repl, sent.text).strip()
         plain = _MARKER.sub("", sent.text).strip()
@@ -133,7 +132,7 @@ def verify(answer: str, passages: list[Passage], article_texts: dict[str, str]) 
             p = passages[k - 1]
             art = article_texts[p.article_id]
             start, end = best_quote(plain, p, art)
-            n = renumber[k]
+            n = numbering.number(k)
             if not any(c.n == n and c.start == start for c in citations):
                 citations.append(Citation(start, end, art[start:end], n=n, article_id=p.article_id, source=p.source,
                                           title=p.title, chunk_id=p.chunk_id))

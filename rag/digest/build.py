@@ -8,20 +8,13 @@ import hashlib
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
+from rag.answer.citations import Numbering, remark
+from rag.digest.model import Digest, DigestArticle, Disagreement, Period, Story
 from rag.errors import UsageError
-
-
-@dataclass
-class Period:
-    mode: str  # "date" | "since" | "all"
-    start: datetime | None = None
-    end: datetime | None = None
-    label: str = ""
 
 
 def parse_period(on: str | None, since: str | None, all_: bool, now: datetime) -> Period:
@@ -98,12 +91,12 @@ def _headline(items) -> str:
 
 
 def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regroup: bool = False,
-          stored=()) -> dict:
+          stored=()) -> Digest:
     """rows: the period's articles; stored: all stored articles (where earlier stories' recent
     members are found)."""
     from rag.digest.keypoints import disagreements, story_points
     from rag.digest.stories import group, prepare
-    from rag.digest.summarize import Numbering, llm_points, point_from
+    from rag.digest.summarize import llm_points, point_from
 
     numbering = Numbering()
     previous = last_digest(ws.home)
@@ -113,7 +106,7 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
     # are grouped along as anchors (not shown), or a new article could only start a story.
     anchors = [r for r in _recent_story_members(stored, assigned, period) if r.article_id not in shown]
     items = prepare(list(rows) + anchors, ws.embedder)
-    stories: list[dict[str, Any]] = []
+    stories: list[Story] = []
     for story in group(items, known=[assigned.get(i.row.article_id) for i in items]):
         story.members = [m for m in story.members if m.row.article_id in shown]
         if not story.members:
@@ -129,77 +122,48 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
             generated, reason = llm_points(ws, engine, "the story these passages report", passages, "2 to 5")
             if generated and 2 <= len(generated) <= 5:
                 points = generated  # numbers are local to the story; renumber below
-        dates = sorted(article_time(r)[0].date().isoformat() for r in rows_)
-        outlets = sorted({r.outlet or r.source for r in rows_})
-        articles = [{"article_id": r.article_id, "source": r.source, "title": r.title, "outlet": r.outlet,
-                     "language": r.language, "date": article_time(r)[0].date().isoformat(),
-                     "date_from": article_time(r)[1], "new": r.article_id not in assigned,
-                     "duplicate_of": next((m.duplicate_of for m in story.members if m.row is r), None)}
+        articles = [DigestArticle(r.article_id, r.source, r.title, r.outlet, r.language,
+                                  article_time(r)[0].date().isoformat(), article_time(r)[1],
+                                  new=r.article_id not in assigned,
+                                  duplicate_of=next((m.duplicate_of for m in story.members if m.row is r), None))
                     for r in rows_]
-        stories.append({
-            "id": story.known_id or story_id(rows_),
-            "title": _headline(story.members),
-            "points": points,
-            "articles": articles,
-            "article_ids": [r.article_id for r in rows_],
-            "outlets": outlets,
-            "outlet_count": len(outlets),
-            "languages": sorted({r.language for r in rows_}),
-            "date_range": [dates[0], dates[-1]],
-            "disagreements": [_disagreement(ws, d, numbering) for d in disagreements(rows_)],
-            "new": bool(assigned) and story.known_id is None,
-            "updated": story.known_id is not None and any(a["new"] for a in articles),
-            "fallback_reason": reason,
-        })
+        stories.append(Story(
+            id=story.known_id or story_id(rows_),
+            title=_headline(story.members),
+            points=points,
+            articles=articles,
+            disagreements=[_disagreement(ws, d, numbering) for d in disagreements(rows_)],
+            new=bool(assigned) and story.known_id is None,
+            updated=story.known_id is not None and any(a.new for a in articles),
+            fallback_reason=reason,
+        ))
     # importance: coverage (articles, then outlets), then recency; the id keeps ties stable
-    stories.sort(key=lambda s: (-len(s["articles"]), -len(s["outlets"]),
-                                -date.fromisoformat(s["date_range"][1]).toordinal(), s["id"]))
+    stories.sort(key=lambda s: (-len(s.articles), -len(s.outlets), -date.fromisoformat(s.date_range[1]).toordinal(),
+                                s.id))
     _renumber(stories)
-    return {
-        "generated_at": now.isoformat(timespec="seconds"),
-        "period": {"mode": period.mode, "label": period.label,
-                   "start": period.start.isoformat(timespec="seconds") if period.start else None,
-                   "end": period.end.isoformat(timespec="seconds") if period.end else None},
-        "selection": selection,
-        "previous_digest": previous.get("generated_at") if previous else None,
-        "engine": engine.name.value if engine else "extractive",
-        "stories": stories,
-    }
+    return Digest(now, period, selection, previous.get("generated_at") if previous else None,
+                  engine.name.value if engine else "extractive", stories)
 
 
-def _disagreement(ws, d: dict, numbering) -> dict:
-    cites = [numbering.cite(ws, q) for q in d["claims"]]
-    return {"about": d["about"], "kind": d["kind"],
-            "claims": [{"source": c.source, "quote": c.quote, "n": c.n, "citation": c.to_dict()} for c in cites]}
+def _disagreement(ws, d: dict, numbering: Numbering) -> Disagreement:
+    from rag.digest.summarize import cite
+
+    return Disagreement(d["about"], d["kind"], [cite(ws, q, numbering) for q in d["claims"]])
 
 
-def _renumber(stories: list[dict]) -> None:
-    """Citation numbers run through the whole digest in reading order, so links are unique."""
-    counter = 0
+def _renumber(stories: list[Story]) -> None:
+    """Citation numbers run through the whole digest in reading order, so links are unique;
+    within a story the same quote keeps one number (generated points number their own)."""
+    first = 1
     for s in stories:
-        mapping: dict[int, int] = {}
-        for p in s["points"]:
-            for c in p.citations:
-                if c.n not in mapping:
-                    counter += 1
-                    mapping[c.n] = counter
-            # the lambda runs inside re.sub, within this iteration
-            p.text = re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]",  # noqa: B023
-                            p.text)
-            for c in p.citations:
-                c.n = mapping[c.n]
-        for d in s["disagreements"]:
-            for claim in d["claims"]:
-                if claim["n"] not in mapping:
-                    counter += 1
-                    mapping[claim["n"]] = counter
-                claim["n"] = claim["citation"]["n"] = mapping[claim["n"]]
-
-
-def to_json(digest: dict) -> dict:
-    out = dict(digest)
-    out["stories"] = [{**s, "points": [p.to_dict() for p in s["points"]]} for s in digest["stories"]]
-    return out
+        numbering = Numbering(first)
+        for p in s.points:
+            local = {c.n: numbering.number((c.article_id, c.start)) for c in p.citations}
+            p.text = remark(p.text, local)
+            p.citations = [replace(c, n=local[c.n]) for c in p.citations]
+        for d in s.disagreements:
+            d.claims = [replace(c, n=numbering.number((c.article_id, c.start))) for c in d.claims]
+        first = numbering.next
 
 
 def history_dir(home: Path) -> Path:
@@ -251,7 +215,7 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def remember(home: Path, digest: dict, regroup: bool = False) -> Path:
+def remember(home: Path, digest: Digest, regroup: bool = False) -> Path:
     d = history_dir(home)
     d.mkdir(parents=True, exist_ok=True)
     from filelock import FileLock
@@ -264,23 +228,23 @@ def remember(home: Path, digest: dict, regroup: bool = False) -> Path:
             if not regroup:
                 raise
             assigned = {}  # damaged: regroup starts the memory afresh
-        for s in digest["stories"]:
-            for a in s["article_ids"]:
+        for s in digest.stories:
+            for a in s.article_ids:
                 if regroup:
-                    assigned[a] = s["id"]
+                    assigned[a] = s.id
                 else:  # a digest running meanwhile may have placed it first: the first word stands
-                    assigned.setdefault(a, s["id"])
+                    assigned.setdefault(a, s.id)
         _write_atomic(_assignments_file(home), json.dumps({"version": 1, "articles": assigned}))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = d / f"digest-{stamp}.json"
-    record = {"generated_at": digest["generated_at"], "period": digest["period"],
-              "stories": [{"id": s["id"], "article_ids": s["article_ids"]} for s in digest["stories"]]}
+    record = {"generated_at": digest.generated_at.isoformat(timespec="seconds"), "period": digest.period.to_json(),
+              "stories": [{"id": s.id, "article_ids": s.article_ids} for s in digest.stories]}
     _write_atomic(path, json.dumps(record))
     return path
 
 
 def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: datetime | None = None,
-                regroup: bool = False) -> dict:
+                regroup: bool = False) -> Digest:
     """regroup: forget the stories of earlier digests and group afresh (new ids)."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
@@ -296,5 +260,5 @@ def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: 
                          "time); widen the period, e.g. --since 7d or --all")
     digest = build(ws, chosen, period, selection, engine, now, regroup, stored=rows)
     remember(ws.home, digest, regroup)
-    digest["seconds"] = round(time.perf_counter() - started, 3)
+    digest.seconds = round(time.perf_counter() - started, 3)
     return digest

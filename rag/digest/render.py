@@ -7,52 +7,39 @@ from __future__ import annotations
 import html
 import re
 
+from rag.digest.model import Digest, Story
 
-def _meta(s: dict) -> str:
-    n = len(s["articles"])
-    d0, d1 = s["date_range"]
+
+def _meta(s: Story) -> str:
+    n = len(s.articles)
+    d0, d1 = s.date_range
     dates = d0 if d0 == d1 else f"{d0} – {d1}"
-    return (f"{n} article{'s' * (n != 1)} from {s['outlet_count']} source{'s' * (s['outlet_count'] != 1)} "
-            f"({', '.join(s['outlets'])}) · {', '.join(s['languages'])} · {dates}")
+    outlets = s.outlets
+    return (f"{n} article{'s' * (n != 1)} from {len(outlets)} source{'s' * (len(outlets) != 1)} "
+            f"({', '.join(outlets)}) · {', '.join(s.languages)} · {dates}")
 
 
-def _badge(s: dict) -> str:
-    return " (new)" if s.get("new") else " (updated)" if s.get("updated") else ""
+def _badge(s: Story) -> str:
+    return " (new)" if s.new else " (updated)" if s.updated else ""
 
 
-def _all_citations(digest: dict) -> list:
-    seen, out = set(), []
-    for s in digest["stories"]:
-        cites = [c for p in s["points"] for c in p.citations] + [
-            _C(**cl["citation"]) for d in s["disagreements"] for cl in d["claims"]]
-        for c in cites:
-            if c.n not in seen:
-                seen.add(c.n)
-                out.append(c)
-    return sorted(out, key=lambda c: c.n)
-
-
-class _C:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-
-def markdown(digest: dict) -> str:
-    lines = [f"# News digest — {digest['generated_at'][:10]}", "",
-             f"Period: {digest['period']['label']}. Selected by published date: "
-             f"{digest['selection']['by_published_date']}, by ingest time: {digest['selection']['by_ingest_time']} "
+def markdown(digest: Digest) -> str:
+    day = digest.generated_at.isoformat()[:10]
+    lines = [f"# News digest — {day}", "",
+             f"Period: {digest.period.label}. Selected by published date: "
+             f"{digest.selection['by_published_date']}, by ingest time: {digest.selection['by_ingest_time']} "
              "(published date when the text states one, else ingest time)."]
-    if digest.get("previous_digest"):
-        lines.append(f"Marked new or updated since the previous digest ({digest['previous_digest']}).")
-    for i, s in enumerate(digest["stories"], 1):
-        lines += ["", f"## {i}. {s['title']}{_badge(s)}", "", f"_{_meta(s)}_", ""]
-        lines += [f"- {p.text}" for p in s["points"]]
-        for d in s["disagreements"]:
-            claims = "; ".join(f"{c['source']} [{c['n']}]" for c in d["claims"])
-            lines.append(f"- **Sources disagree** on a {d['kind']} about {d['about'] or 'this'}: {claims}")
+    if digest.previous_digest:
+        lines.append(f"Marked new or updated since the previous digest ({digest.previous_digest}).")
+    for i, s in enumerate(digest.stories, 1):
+        lines += ["", f"## {i}. {s.title}{_badge(s)}", "", f"_{_meta(s)}_", ""]
+        lines += [f"- {p.text}" for p in s.points]
+        for d in s.disagreements:
+            claims = "; ".join(f"{c.source} [{c.n}]" for c in d.claims)
+            lines.append(f"- **Sources disagree** on a {d.kind} about {d.about or 'this'}: {claims}")
     lines += ["", "## Sources", ""]
-    for c in _all_citations(digest):
-        lines.append(f"[{c.n}] {c.title} — {c.source}: “{c.quote}”")
+    for c in digest.citations():
+        lines.append(f"[{c.n}] {c.title} — {c.source}: “{c.text}”")
     return "\n".join(lines) + "\n"
 
 
@@ -74,29 +61,30 @@ def _cite_links(text: str) -> str:
     return re.sub(r"\[(\d+)\]", lambda m: f'<sup><a href="#q{m.group(1)}">[{m.group(1)}]</a></sup>', text)
 
 
-def page(digest: dict) -> str:
+def page(digest: Digest) -> str:
     e = html.escape
+    day = digest.generated_at.isoformat()[:10]
     parts = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>News digest {e(digest['generated_at'][:10])}</title><style>{_CSS}</style></head><body><main>",
-             f"<h1>News digest — {e(digest['generated_at'][:10])}</h1>",
-             f'<p class="period">{e(digest["period"]["label"].capitalize())}. Selected by published date: '
-             f'{digest["selection"]["by_published_date"]}, '
-             f'by ingest time: {digest["selection"]["by_ingest_time"]}.</p>']
-    for i, s in enumerate(digest["stories"], 1):
+             f"<title>News digest {e(day)}</title><style>{_CSS}</style></head><body><main>",
+             f"<h1>News digest — {e(day)}</h1>",
+             f'<p class="period">{e(digest.period.label.capitalize())}. Selected by published date: '
+             f'{digest.selection["by_published_date"]}, '
+             f'by ingest time: {digest.selection["by_ingest_time"]}.</p>']
+    for i, s in enumerate(digest.stories, 1):
         badge = _badge(s).strip(" ()")
-        parts.append(f'<section id="story-{e(s["id"])}"><h2>{i}. {e(s["title"])}'
+        parts.append(f'<section id="story-{e(s.id)}"><h2>{i}. {e(s.title)}'
                      + (f' <span class="badge">{badge}</span>' if badge else "") + "</h2>")
         parts.append(f'<p class="meta">{e(_meta(s))}</p><ul>')
-        parts += [f"<li>{_cite_links(e(p.text))}</li>" for p in s["points"]]
-        for d in s["disagreements"]:
-            claims = "; ".join(f'{e(c["source"])} <sup><a href="#q{c["n"]}">[{c["n"]}]</a></sup>' for c in d["claims"])
-            parts.append(f'<li class="disagree"><strong>Sources disagree</strong> on a {e(d["kind"])} about '
-                         f'{e(d["about"] or "this")}: {claims}</li>')
+        parts += [f"<li>{_cite_links(e(p.text))}</li>" for p in s.points]
+        for d in s.disagreements:
+            claims = "; ".join(f'{e(c.source)} <sup><a href="#q{c.n}">[{c.n}]</a></sup>' for c in d.claims)
+            parts.append(f'<li class="disagree"><strong>Sources disagree</strong> on a {e(d.kind)} about '
+                         f'{e(d.about or "this")}: {claims}</li>')
         parts.append("</ul></section>")
     parts.append('<h2 id="sources">Sources</h2><ol class="sources">')
-    for c in _all_citations(digest):
+    for c in digest.citations():
         parts.append(f'<li id="q{c.n}" value="{c.n}"><strong>{e(c.title)}</strong> — {e(c.source)}'
-                     f"<blockquote>{e(c.quote)}</blockquote></li>")
+                     f"<blockquote>{e(c.text)}</blockquote></li>")
     parts.append("</ol></main></body></html>")
     return "\n".join(parts) + "\n"

@@ -7,42 +7,16 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import replace
 
+from rag.answer.citations import Numbering, remark
 from rag.answer.result import CANNOT_ANSWER
 from rag.answer.verify import verify
 from rag.digest.keypoints import KeyPoint, _same_fact, article_points, common_names
+from rag.digest.model import Point, Summary
 from rag.errors import UsageError
 from rag.models import prompts
 from rag.spans import Citation, Quote
-
-
-@dataclass
-class Point:
-    text: str
-    citations: list[Citation]
-
-    def to_dict(self) -> dict:
-        return {"text": self.text, "citations": [c.to_dict() for c in self.citations]}
-
-
-@dataclass
-class Summary:
-    kind: str  # "article" | "topic"
-    subject: str
-    points: list[Point]
-    articles: list[dict]
-    engine: str
-    model: str
-    refused: bool = False
-    fallback_reason: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "subject": self.subject, "refused": self.refused,
-                "points": [p.to_dict() for p in self.points], "articles": self.articles,
-                "engine": self.engine, "model": self.model, "fallback_reason": self.fallback_reason,
-                "timings": {k: round(v, 4) for k, v in self.timings.items()}}
 
 
 def resolve_article(ws, ref: str):
@@ -74,21 +48,14 @@ def chunk_of(ws, article_id: str, start: int) -> str:
     return f"{article_id}-0000"
 
 
-class Numbering:
-    """Citation numbers shared across a whole summary or digest; the same quote keeps its number."""
-
-    def __init__(self):
-        self.by_key: dict[tuple[str, int], int] = {}
-
-    def cite(self, ws, q: Quote) -> Citation:
-        key = (q.article_id, q.start)
-        n = self.by_key.setdefault(key, len(self.by_key) + 1)
-        return Citation(q.start, q.end, q.text, n=n, article_id=q.article_id, source=q.source, title=q.title,
-                        chunk_id=chunk_of(ws, q.article_id, q.start))
+def cite(ws, q: Quote, numbering: Numbering) -> Citation:
+    """q as a citation numbered across a whole summary or digest: the same quote keeps its number."""
+    return Citation(q.start, q.end, q.text, n=numbering.number((q.article_id, q.start)), article_id=q.article_id,
+                    source=q.source, title=q.title, chunk_id=chunk_of(ws, q.article_id, q.start))
 
 
 def point_from(ws, kp: KeyPoint, numbering: Numbering) -> Point:
-    cites = [numbering.cite(ws, q) for q in kp.quotes]
+    cites = [cite(ws, q, numbering) for q in kp.quotes]
     return Point(kp.quote.text + " " + "".join(f"[{c.n}]" for c in cites), cites)
 
 
@@ -105,20 +72,15 @@ def llm_points(ws, engine, subject: str, passages, n_points: str) -> tuple[list[
         return None, "the model wrote no points"
     texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
     points: list[Point] = []
-    numbering: dict[tuple[str, int], int] = {}
+    numbering = Numbering()
     for line in lines[:6]:
         checked = verify(line, passages, texts)
         if not checked.ok or checked.refused:
             return None, "a point failed verification (" + "; ".join(checked.problems[:2] or ["refusal"]) + ")"
-        cites = []
-        for c in checked.citations:  # renumber across points
-            n = numbering.setdefault((c.article_id, c.start), len(numbering) + 1)
-            cites.append(Citation(c.start, c.end, c.text, n=n, article_id=c.article_id, source=c.source, title=c.title,
-                                  chunk_id=c.chunk_id))
+        # numbers run across points: the same quote keeps its number
+        cites = [replace(c, n=numbering.number((c.article_id, c.start))) for c in checked.citations]
         local = {c.n: nc.n for c, nc in zip(checked.citations, cites)}
-        # the lambda runs inside re.sub, within this iteration
-        body = re.sub(r"\[(\d+)\]", lambda m: f"[{local.get(int(m.group(1)), m.group(1))}]", checked.text)  # noqa: B023
-        points.append(Point(body, cites))
+        points.append(Point(remark(checked.text, local), cites))
     return points, None
 
 

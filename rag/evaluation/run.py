@@ -11,9 +11,13 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.errors import UsageError
 from rag.evaluation.cases import Case, contains, facts_found, load
+
+if TYPE_CHECKING:
+    from rag.digest.model import Digest
 
 METRICS = ["fact_found", "cited_article", "quote_verbatim", "quote_has_fact", "refusal_correct", "retrieval_hit",
            "stories_formed"]
@@ -185,10 +189,10 @@ def score_summary(ws, case: Case, engine, started: float) -> CaseResult:
                       s.fallback_reason)
 
 
-def score_digest(ws, case: Case, digest: dict, started: float) -> CaseResult:
+def score_digest(ws, case: Case, digest: Digest, started: float) -> CaseResult:
     m: dict[str, bool | None] = {k: None for k in METRICS}
     why: list[str] = []
-    formed = [sorted(a["source"] for a in s["articles"]) for s in digest["stories"]]
+    formed = [sorted(a.source for a in s.articles) for s in digest.stories]
     pairs = None
     if case.stories:
         m["stories_formed"] = all(sorted(g) in formed for g in case.stories)
@@ -198,12 +202,12 @@ def score_digest(ws, case: Case, digest: dict, started: float) -> CaseResult:
         pairs = pair_counts(case.stories, formed)
     text, citations = "", []
     if case.story_of:
-        story = next(s for s in digest["stories"] if case.story_of in {a["source"] for a in s["articles"]})
-        citations = [c for p in story["points"] for c in p.citations]
-        text = " ".join(p.text for p in story["points"])
+        story = next(s for s in digest.stories if case.story_of in {a.source for a in s.articles})
+        citations = [c for p in story.points for c in p.citations]
+        text = " ".join(p.text for p in story.points)
         _citation_metrics(ws, case, text, citations, m, why)
     else:
-        citations = [c for s in digest["stories"] for p in s["points"] for c in p.citations]
+        citations = [c for s in digest.stories for p in s.points for c in p.citations]
         m["quote_verbatim"] = all(ws.catalog.article(c.article_id).text[c.start:c.end] == c.quote for c in citations)
         if not m["quote_verbatim"]:
             why.append("a quote is not verbatim")
