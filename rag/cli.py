@@ -303,13 +303,12 @@ def chat(
 ):
     """Ask question after question with models kept loaded. Empty line or /quit ends."""
     from rag.answer.engines import parse_engine
-    from rag.retrieval.search import retrieve
-    from rag.serve import App
+    from rag.service import Service
 
     ws = _workspace()
-    app_ = App(ws)
-    app_.warm_up()
-    eng = app_.engine(parse_engine(engine, ws.settings))
+    service = Service(ws)
+    service.warm_up()
+    eng = service.engine(parse_engine(engine, ws.settings))
     interactive = sys.stdin.isatty()
     if interactive:
         typer.echo(f"rag chat ({eng.name.value}); /quit to leave", err=True)
@@ -322,11 +321,7 @@ def chat(
         if not question or question in ("/quit", "/exit"):
             break
         try:
-            import time as _t
-
-            t = _t.perf_counter()
-            answer = eng.answer(question, retrieve(ws, question))
-            answer.timings["total"] = _t.perf_counter() - t
+            answer = eng.ask(question)
             typer.echo(_render().answer_text(answer) + "\n")
         except RagError as exc:  # one bad question does not end the session
             typer.echo(f"error: {_redact(str(exc))}", err=True)

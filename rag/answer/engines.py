@@ -70,6 +70,17 @@ class Engine:
     def task_prompt(self, system: str, user: str) -> str:
         return f"{system}\n\n{user}\n"
 
+    def ask(self, question: str, on_text: OnText | None = None) -> Answer:
+        """The one ask path (CLI, chat, server): retrieve, answer, verify, timed."""
+        if not question.strip():
+            raise UsageError("the question is empty")
+        t = time.perf_counter()
+        passages = retrieve(self.ws, question)
+        t_retrieve = time.perf_counter() - t
+        result = self.answer(question, passages, on_text)
+        result.timings = {"retrieve": t_retrieve, **result.timings, "total": time.perf_counter() - t}
+        return result
+
     def answer(self, question: str, passages: list[Passage], on_text: OnText | None = None) -> Answer:
         timings: dict[str, float] = {}
         texts = {p.article_id: self.ws.catalog.article(p.article_id).text for p in passages}
@@ -214,12 +225,5 @@ def make_engine(ws, name: EngineName, cache=None) -> Engine:
 
 
 def ask(ws, question: str, engine: EngineName, on_text: OnText | None = None, cache=None) -> Answer:
-    if not question.strip():
-        raise UsageError("the question is empty")
-    t = time.perf_counter()
-    eng = make_engine(ws, engine, cache)
-    passages = retrieve(ws, question)
-    t_retrieve = time.perf_counter() - t
-    result = eng.answer(question, passages, on_text)
-    result.timings = {"retrieve": t_retrieve, **result.timings, "total": time.perf_counter() - t}
-    return result
+    """A one-shot ask (`rag ask`); warm processes keep their engines (rag/service.py)."""
+    return make_engine(ws, engine, cache).ask(question, on_text)
