@@ -1,40 +1,114 @@
-"""Eval cases: YAML files in evals/ (format in evals/README.md), validated strictly. A malformed
-file or case is an error that names the file and the case."""
+"""Eval cases: YAML files in evals/ (format in evals/README.md), validated strictly by pydantic
+models. A malformed file or case is an error that names the file and the case."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from rag.errors import UsageError
 
-QA_TYPES = {"single", "multi_source", "german_only", "german_question", "multi_fact", "number", "date",
-            "unanswerable"}
-TYPES = QA_TYPES | {"summary", "digest"}
-_KEYS = {"id", "type", "question", "all_of", "any_of", "sources", "refuse", "article", "topic", "stories", "story_of",
-         "style"}  # style: a free tag for how the question is phrased (synonym, according_to, ...)
+QaType = Literal["single", "multi_source", "german_only", "german_question", "multi_fact", "number", "date",
+                 "unanswerable"]
+CaseType = Literal[QaType, "summary", "digest"]
+QA_TYPES = get_args(QaType)
+TYPES = (*QA_TYPES, "summary", "digest")
+_LISTS = ("all_of", "any_of", "sources")
 
 
-@dataclass
-class Case:
-    id: str
-    type: str
-    file: str
-    question: str
-    all_of: list[str] = field(default_factory=list)
-    any_of: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    refuse: bool = False
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_non_empty)]
+
+
+class Case(BaseModel):
+    """One case of a YAML file; the checks that need the corpus folder read it from the
+    validation context."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    id: Text
+    type: CaseType
+    file: str = ""
+    question: str = ""
+    all_of: list[Text] = Field(default_factory=list)
+    any_of: list[Text] = Field(default_factory=list)
+    sources: list[Text] = Field(default_factory=list)
+    refuse: StrictBool | None = None  # default: true for type unanswerable
     article: str | None = None  # summary of one article
     topic: str | None = None  # summary across articles
-    stories: list[list[str]] = field(default_factory=list)  # digest: groups that must form
+    stories: list[list[Text]] = Field(default_factory=list)  # digest: groups that must form
     story_of: str | None = None  # digest: the story holding this article must state the facts
+    style: str | None = None  # a free tag for how the question is phrased (synonym, according_to, ...)
 
     @property
     def facts(self) -> list[str]:
         return self.all_of + self.any_of
+
+    @model_validator(mode="after")
+    def _by_type(self, info: ValidationInfo) -> Case:
+        corpus: Path = (info.context or {})["corpus"]
+        for src in self.sources:
+            if not (corpus / src).is_file():
+                raise ValueError(f"source {src!r} is not a file in {corpus}")
+        if self.type == "summary":
+            self._summary()
+        elif self.type == "digest":
+            self._digest(corpus)
+        else:
+            self._question()
+        return self
+
+    def _question(self) -> None:
+        if not self.question.strip():
+            raise ValueError("'question' must be a non-empty string")
+        if self.refuse is None:
+            self.refuse = self.type == "unanswerable"
+        if self.refuse and self.facts:
+            raise ValueError("a refused case cannot expect facts")
+        if not self.refuse and not self.facts:
+            raise ValueError("expects no fact: give all_of or any_of (or refuse: true)")
+        if not self.refuse and not self.sources:
+            raise ValueError("'sources' (the articles that state the fact) is missing")
+
+    def _summary(self) -> None:
+        if bool(self.article) == bool(self.topic):
+            raise ValueError("a summary case needs exactly one of 'article' or 'topic'")
+        if not self.facts or not self.sources:
+            raise ValueError("a summary case needs expected facts (all_of/any_of) and 'sources'")
+        self.question = f"summary of {self.article or self.topic}"
+        self.refuse = False
+
+    def _digest(self, corpus: Path) -> None:
+        for src in (x for g in self.stories for x in g):
+            if not (corpus / src).is_file():
+                raise ValueError(f"story member {src!r} is not a file in {corpus}")
+        if self.story_of is not None and not (corpus / self.story_of).is_file():
+            raise ValueError(f"story_of {self.story_of!r} is not a file in {corpus}")
+        if not self.stories and not (self.story_of and self.facts):
+            raise ValueError("a digest case needs 'stories', or 'story_of' with expected facts")
+        self.question = "digest of the corpus"
+        self.refuse = False
+        if not self.sources and self.story_of:
+            self.sources = [self.story_of]
 
 
 @dataclass
@@ -86,87 +160,45 @@ def load_file(path: Path) -> CaseFile:
     cases: list[Case] = []
     seen: set[str] = set()
     for i, raw in enumerate(data["cases"]):
-        cases.append(_case(path, i, raw, seen, corpus))
+        case = _case(path, i, raw, corpus)
+        if case.id in seen:
+            raise _bad(path, f"case {case.id!r}", "duplicate id")
+        seen.add(case.id)
+        cases.append(case)
     return CaseFile(path, corpus, cases)
 
 
-def _case(path: Path, i: int, raw, seen: set[str], corpus: Path) -> Case:
-    where = f"case #{i + 1}"
+def _case(path: Path, i: int, raw, corpus: Path) -> Case:
+    where = f"case {raw['id']!r}" if isinstance(raw, dict) and raw.get("id") else f"case #{i + 1}"
     if not isinstance(raw, dict):
         raise _bad(path, where, "expected a mapping")
-    if raw.get("id"):
-        where = f"case {raw['id']!r}"
-    unknown = set(raw) - _KEYS
-    if unknown:
-        raise _bad(path, where, f"unknown keys {sorted(unknown)}")
-    for key in ("id", "type"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise _bad(path, where, f"'{key}' must be a non-empty string")
-    if raw["id"] in seen:
-        raise _bad(path, where, "duplicate id")
-    seen.add(raw["id"])
-    if raw["type"] not in TYPES:
-        raise _bad(path, where, f"type {raw['type']!r} is not one of {sorted(TYPES)}")
-    if raw["type"] == "summary":
-        return _summary_case(path, where, raw, corpus)
-    if raw["type"] == "digest":
-        return _digest_case(path, where, raw, corpus)
-    if not isinstance(raw.get("question"), str) or not raw["question"].strip():
-        raise _bad(path, where, "'question' must be a non-empty string")
-    lists = _facts_and_sources(path, where, raw, corpus)
-    refuse = raw.get("refuse", raw["type"] == "unanswerable")
-    if not isinstance(refuse, bool):
-        raise _bad(path, where, "'refuse' must be true or false")
-    if refuse and (lists["all_of"] or lists["any_of"]):
-        raise _bad(path, where, "a refused case cannot expect facts")
-    if not refuse and not (lists["all_of"] or lists["any_of"]):
-        raise _bad(path, where, "expects no fact: give all_of or any_of (or refuse: true)")
-    if not refuse and not lists["sources"]:
-        raise _bad(path, where, "'sources' (the articles that state the fact) is missing")
-    return Case(raw["id"], raw["type"], str(path), raw["question"], lists["all_of"], lists["any_of"],
-                lists["sources"], refuse)
+    try:
+        return Case.model_validate({**raw, "file": str(path)}, context={"corpus": corpus})
+    except ValidationError as exc:
+        raise _bad(path, where, _problem(exc, raw)) from None
 
 
-def _facts_and_sources(path, where, raw, corpus) -> dict[str, list[str]]:
-    lists = {}
-    for key in ("all_of", "any_of", "sources"):
-        value = raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and str(v).strip() for v in value):
-            raise _bad(path, where, f"'{key}' must be a list of non-empty strings")
-        lists[key] = [str(v) for v in value]
-    for src in lists["sources"]:
-        if not (corpus / src).is_file():
-            raise _bad(path, where, f"source {src!r} is not a file in {corpus}")
-    return lists
-
-
-def _summary_case(path, where, raw, corpus) -> Case:
-    if bool(raw.get("article")) == bool(raw.get("topic")):
-        raise _bad(path, where, "a summary case needs exactly one of 'article' or 'topic'")
-    lists = _facts_and_sources(path, where, raw, corpus)
-    if not (lists["all_of"] or lists["any_of"]) or not lists["sources"]:
-        raise _bad(path, where, "a summary case needs expected facts (all_of/any_of) and 'sources'")
-    subject = str(raw.get("article") or raw.get("topic"))
-    return Case(raw["id"], "summary", str(path), f"summary of {subject}", lists["all_of"], lists["any_of"],
-                lists["sources"], article=raw.get("article"), topic=raw.get("topic"))
-
-
-def _digest_case(path, where, raw, corpus) -> Case:
-    stories = raw.get("stories", [])
-    if not isinstance(stories, list) or not all(isinstance(g, list) and g for g in stories):
-        raise _bad(path, where, "'stories' must be a list of lists of file names")
-    for src in (x for g in stories for x in g):
-        if not (corpus / str(src)).is_file():
-            raise _bad(path, where, f"story member {src!r} is not a file in {corpus}")
-    lists = _facts_and_sources(path, where, raw, corpus)
-    story_of = raw.get("story_of")
-    if story_of is not None and not (corpus / str(story_of)).is_file():
-        raise _bad(path, where, f"story_of {story_of!r} is not a file in {corpus}")
-    if not stories and not (story_of and (lists["all_of"] or lists["any_of"])):
-        raise _bad(path, where, "a digest case needs 'stories', or 'story_of' with expected facts")
-    return Case(raw["id"], "digest", str(path), "digest of the corpus", lists["all_of"], lists["any_of"],
-                lists["sources"] or ([str(story_of)] if story_of else []),
-                stories=[[str(x) for x in g] for g in stories], story_of=story_of)
+def _problem(exc: ValidationError, raw: dict) -> str:
+    """The first problem of a case in the words of the case file (pydantic's own are about types)."""
+    errors = exc.errors()
+    extra = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
+    if extra:
+        return f"unknown keys {extra}"
+    first = errors[0]
+    key = str(first["loc"][0]) if first["loc"] else ""
+    if first["type"] == "value_error" and not key:
+        return str(first["ctx"]["error"])
+    if key == "type" and isinstance(raw.get("type"), str) and raw["type"].strip():
+        return f"type {raw['type']!r} is not one of {sorted(TYPES)}"
+    if key in ("id", "type", "question"):
+        return f"'{key}' must be a non-empty string"
+    if key in _LISTS:
+        return f"'{key}' must be a list of non-empty strings"
+    if key == "stories":
+        return "'stories' must be a list of lists of file names"
+    if key == "refuse":
+        return "'refuse' must be true or false"
+    return f"'{key}': {first['msg']}"
 
 
 def load(paths: list[Path]) -> list[CaseFile]:
