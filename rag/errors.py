@@ -13,7 +13,19 @@ class UsageError(RagError):
     exit_code = 2
 
 
-class UnreadableFileError(UsageError):
+class FileError(UsageError):
+    """A file that cannot be ingested; the reason is kept apart from the file's name."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source, self.reason = source, reason
+
+
+class NotAnArticleError(FileError):
+    """Readable, but not an article: binary, empty, over the size limit. Skipped."""
+
+
+class UnreadableFileError(FileError):
     """The operating system would not give us the file's bytes (permissions, I/O, dangling link)."""
 
 

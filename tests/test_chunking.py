@@ -1,5 +1,5 @@
 from rag.ingest.articles import read_article
-from rag.ingest.chunking import _content_sentences, chunk_article, count_tokens
+from rag.ingest.chunking import chunk_article, content_sentences, count_tokens
 from rag.text.sentences import split_sentences
 
 from conftest import SEEDS
@@ -29,7 +29,7 @@ def test_chunks_respect_token_limit_and_spans():
         assert len(chunks) >= 2
         for c in chunks:
             assert c.tokens <= 120 and count_tokens(c.text) <= 120 + 5
-            inside = [u.text for u in _content_sentences(article) if c.start <= u.start and u.end <= c.end]
+            inside = [u.text for u in content_sentences(article) if c.start <= u.start and u.end <= c.end]
             assert c.text == " ".join(inside)  # exactly the article's own sentences in its span
 
 

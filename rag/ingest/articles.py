@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from rag.errors import UnreadableFileError, UsageError
+from rag.errors import NotAnArticleError, UnreadableFileError
 from rag.text.lexicon import language_of
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
@@ -74,6 +74,13 @@ class Article:
     def chars(self) -> int:
         return len(self.text)
 
+    @classmethod
+    def from_row(cls, row) -> Article:
+        """A stored article (a catalog row) as the digest stages read it; the catalog keeps the
+        text, not the boilerplate spans, so they are found again (a deterministic function of it)."""
+        return cls(None, row.source, row.text, row.article_id, row.title, row.outlet, row.published, row.language,
+                   boilerplate_ranges(row.text))
+
 
 class _TextExtractor(HTMLParser):
     _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
@@ -113,7 +120,7 @@ def html_to_text(raw: str) -> str:
 
 def decode(data: bytes, name: str) -> str:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UsageError(f"{name}: binary file, not text")
+        raise NotAnArticleError(name, "binary file, not text")
     for enc in ("utf-8-sig", "utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) else ("utf-8",):
         try:
             return data.decode(enc)
@@ -181,26 +188,26 @@ def extract_metadata(text: str, boilerplate: list[tuple[int, int]],
 
 
 def read_article(path: Path, source: str, max_bytes: int) -> Article:
-    """Raises UsageError naming the file when it cannot be used as an article."""
+    """Raises NotAnArticleError or UnreadableFileError naming the file when it cannot be used."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise UsageError(f"{source}: {size:,} bytes is over the {max_bytes:,}-byte limit "
-                             "(RAG_INGEST__MAX_FILE_BYTES)")
+            raise NotAnArticleError(source, f"{size:,} bytes is over the {max_bytes:,}-byte limit "
+                                    "(RAG_INGEST__MAX_FILE_BYTES)")
         data = path.read_bytes()
     except FileNotFoundError:
-        raise UnreadableFileError(f"{source}: cannot read: the file (or the target of its link) is missing") from None
+        raise UnreadableFileError(source, "cannot read: the file (or the target of its link) is missing") from None
     except PermissionError:
-        raise UnreadableFileError(f"{source}: cannot read: permission denied; check the file's permissions") from None
+        raise UnreadableFileError(source, "cannot read: permission denied; check the file's permissions") from None
     except OSError as exc:
-        raise UnreadableFileError(f"{source}: cannot read ({exc.strerror or exc})") from None
+        raise UnreadableFileError(source, f"cannot read ({exc.strerror or exc})") from None
     text = decode(data, source)
     raw_html = None
     if path.suffix.lower() in {".html", ".htm"}:
         raw_html, text = text, html_to_text(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise UsageError(f"{source}: empty file")
+        raise NotAnArticleError(source, "empty file")
     boiler = boilerplate_ranges(text)
     title, outlet, published = extract_metadata(text, boiler, raw_html)
     return Article(

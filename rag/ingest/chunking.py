@@ -40,7 +40,7 @@ def chunk_id(article_id: str, position: int) -> str:
     return f"{article_id}-{position:04d}"
 
 
-def _content_sentences(article: Article) -> list[Sentence]:
+def content_sentences(article: Article) -> list[Sentence]:
     sentences: list[Sentence] = []
     pos = 0
     for b_start, b_end in [*article.boilerplate, (len(article.text), len(article.text))]:
@@ -71,7 +71,7 @@ def _pieces(sentence: Sentence, max_tokens: int, encoding: str) -> list[Sentence
 
 def chunk_article(article: Article, max_tokens: int = 200, overlap_tokens: int = 40,
                   encoding: str = "cl100k_base") -> list[Chunk]:
-    units = [p for s in _content_sentences(article) for p in _pieces(s, max_tokens, encoding)]
+    units = [p for s in content_sentences(article) for p in _pieces(s, max_tokens, encoding)]
     sizes = [count_tokens(u.text, encoding) for u in units]
     chunks: list[Chunk] = []
     i = 0

@@ -11,15 +11,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.errors import RagError, StoreBusyError, UnreadableFileError, UsageError
+from rag.errors import NotAnArticleError, RagError, StoreBusyError, UnreadableFileError, UsageError
 from rag.ingest.articles import SUFFIXES, Article, read_article
 from rag.ingest.chunking import chunk_article
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    # one collected article: source, article, chunks, id of the row it replaces, updated
-    _Item = tuple[str, Article, list, str | None, bool]
+    from rag.spans import Chunk
+
+
+@dataclass
+class _Collected:
+    """An article read and chunked, waiting to be embedded and written."""
+
+    source: str
+    article: Article
+    chunks: list[Chunk]
+    replaces: str | None  # the id of the stored row it replaces (the file's text changed)
+    updated: bool
 
 
 @dataclass
@@ -109,10 +119,10 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
             try:
                 article = read_article(cand.path, cand.source, ws.settings.ingest.max_file_bytes)
             except UnreadableFileError as exc:
-                report.failed.append((cand.source, str(exc).split(": ", 1)[-1]))
+                report.failed.append((cand.source, exc.reason))
                 continue
-            except UsageError as exc:
-                report.skipped.append((cand.source, str(exc).split(": ", 1)[-1]))
+            except NotAnArticleError as exc:
+                report.skipped.append((cand.source, exc.reason))
                 continue
             old = cat.article_by_path(str(cand.path))
             if old and old.article_id == article.article_id:
@@ -168,14 +178,14 @@ class _Group:
 
     def __init__(self, ws, report: IngestReport):
         self.ws, self.report = ws, report
-        self.items: list[_Item] = []
+        self.items: list[_Collected] = []
         self.size = 0
         # (items, chunks, future) embedded but not yet written
-        self._in_flight: tuple[list[_Item], list, Future[list[list[float]]]] | None = None
+        self._in_flight: tuple[list[_Collected], list, Future[list[list[float]]]] | None = None
         self._executor: ThreadPoolExecutor | None = None
 
     def add(self, source, article, chunks, old_id, updated: bool) -> None:
-        self.items.append((source, article, chunks, old_id, updated))
+        self.items.append(_Collected(source, article, chunks, old_id, updated))
         self.size += len(chunks)
         if self.size >= min(GROUP, self.ws.settings.ingest.group_chunks):
             self.flush()
@@ -187,8 +197,8 @@ class _Group:
         from concurrent.futures import ThreadPoolExecutor
 
         items, self.items, self.size = self.items, [], 0
-        chunks = [c for _, _, cs, _, _ in items for c in cs]
-        what = items[0][0] if len(items) == 1 else f"{items[0][0]} (and {len(items) - 1} more)"
+        chunks = [c for item in items for c in item.chunks]
+        what = items[0].source if len(items) == 1 else f"{items[0].source} (and {len(items) - 1} more)"
         executor = self._executor = self._executor or ThreadPoolExecutor(1, thread_name_prefix="rag-embed")
         future = executor.submit(_embed, self.ws, [c.text for c in chunks], what)
         self._write_in_flight()
@@ -215,15 +225,15 @@ class _Group:
         ws.record_embedding(ws.embedder.name, len(vectors[0]))
         cat, store = ws.catalog, ws.store
         # a death from here on is cleaned up by the next run
-        cat.mark_pending_many([(article.article_id, old_id) for _, article, _, old_id, _ in items])
-        for _, _, _, old_id, _ in items:
-            if old_id:
-                store.delete_article(old_id)
-        store.upsert(chunks, vectors, {a.article_id: a for _, a, _, _, _ in items})
-        cat.replace_articles([(a, cs, old_id) for _, a, cs, old_id, _ in items])
-        for source, _, cs, _, updated in items:
-            self.report.embedded_chunks += len(cs)
-            (self.report.updated if updated else self.report.added).append(source)
+        cat.mark_pending_many([(item.article.article_id, item.replaces) for item in items])
+        for item in items:
+            if item.replaces:
+                store.delete_article(item.replaces)
+        store.upsert(chunks, vectors, {item.article.article_id: item.article for item in items})
+        cat.replace_articles([(item.article, item.chunks, item.replaces) for item in items])
+        for item in items:
+            self.report.embedded_chunks += len(item.chunks)
+            (self.report.updated if item.updated else self.report.added).append(item.source)
 
 
 def _embed(ws, texts: list[str], what: str) -> list[list[float]]:
