@@ -375,3 +375,24 @@ def test_generated_digest_points_are_verified_per_story(fake_ws):
         for p in s["points"]:
             assert_citations_verbatim(fake_ws, p["citations"])
     assert any(s["fallback_reason"] and "failed verification" in s["fallback_reason"] for s in d["stories"])
+
+
+def test_citation_numbers_run_through_the_digest_and_follow_the_quote():
+    from rag.digest.build import _renumber
+    from rag.digest.model import DigestArticle, Disagreement, Point, Story
+    from rag.spans import Citation
+
+    def cite(n, article, start):
+        return Citation(start, start + 5, "quote", n=n, article_id=article, source=f"{article}.txt", title="T",
+                        chunk_id=f"{article}-0")
+
+    art = DigestArticle("a", "a.txt", "T", None, "en", "2026-01-01", "published", new=True)
+    # a generated story numbers its points from 1; its disagreement's claim came from the digest-wide count (1 too)
+    first = Story("s1", "One", [Point("X [1]. Y [2].", [cite(1, "a", 0), cite(2, "a", 10)])], [art],
+                  [Disagreement("cost", "figure", [cite(1, "b", 50), cite(2, "a", 10)])])
+    second = Story("s2", "Two", [Point("Z [1].", [cite(1, "c", 0)])], [art], [])
+    _renumber([first, second])
+    assert first.points[0].text == "X [1]. Y [2]."
+    claims = first.disagreements[0].claims
+    assert [c.n for c in claims] == [3, 2]  # another quote gets a new number; the same quote keeps its own
+    assert second.points[0].text == "Z [4]." and second.points[0].citations[0].n == 4

@@ -95,8 +95,8 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
     """rows: the period's articles; stored: all stored articles (where earlier stories' recent
     members are found)."""
     from rag.digest.keypoints import disagreements, story_points
+    from rag.digest.points import llm_points, point_from
     from rag.digest.stories import group, prepare
-    from rag.digest.summarize import llm_points, point_from
 
     numbering = Numbering()
     previous = last_digest(ws.home)
@@ -146,7 +146,7 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
 
 
 def _disagreement(ws, d: dict, numbering: Numbering) -> Disagreement:
-    from rag.digest.summarize import cite
+    from rag.digest.points import cite
 
     return Disagreement(d["about"], d["kind"], [cite(ws, q, numbering) for q in d["claims"]])
 

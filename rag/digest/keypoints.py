@@ -9,8 +9,8 @@ from collections import Counter
 from collections.abc import Set
 from dataclasses import dataclass, field
 
-from rag.ingest.articles import Article, boilerplate_ranges
-from rag.ingest.chunking import _content_sentences
+from rag.ingest.articles import Article
+from rag.ingest.chunking import content_sentences
 from rag.spans import Quote
 from rag.text.crosslingual import canonical_terms, facts, names, numbers
 
@@ -29,10 +29,8 @@ class KeyPoint:
 
 
 def sentences(row) -> list[Quote]:
-    art = Article(None, row.source, row.text, row.article_id, row.title, row.outlet, row.published,
-                  row.language, boilerplate_ranges(row.text))
     out = []
-    for i, s in enumerate(_content_sentences(art)):
+    for i, s in enumerate(content_sentences(Article.from_row(row))):
         start, text = s.start, s.text
         dateline = _DATELINE.match(text)
         if dateline:  # "date 2026-02-06 Tesla is ..." -> quote from "Tesla", still verbatim
@@ -48,7 +46,7 @@ def sentences(row) -> list[Quote]:
     return out
 
 
-def _same_fact(a: Quote, b: Quote, common: Set[str] = frozenset()) -> bool:
+def same_fact(a: Quote, b: Quote, common: Set[str] = frozenset()) -> bool:
     """Two sentences state the same thing: enough shared (glossed) words and a shared name that
     is not one the whole story mentions anyway (Tesla, China)."""
     if a.article_id == b.article_id:
@@ -116,7 +114,7 @@ def story_points(rows, k: int = 4, prefer_language: str = "en") -> list[KeyPoint
     points = []
     for q in quotes:
         candidates = {id(o): o for n in q.names - common for o in by_name.get(n, ())}.values()
-        support = [o for o in candidates if _same_fact(q, o, common)]
+        support = [o for o in candidates if same_fact(q, o, common)]
         backed_by = len({o.article_id for o in support})
         centrality = sum(spread[t] / n_articles for t in q.terms) / (len(q.terms) ** 0.7 or 1)
         score = centrality * (1 + backed_by) * (1.0 + 0.3 / (1 + q.position)) + 0.3 * len(q.facts)
@@ -147,7 +145,7 @@ def disagreements(rows) -> list[dict]:
             continue
         later = {id(o): o for n in a.names - common for o in by_name.get(n, ()) if order[id(o)] > order[id(a)]}
         for b in sorted(later.values(), key=lambda o: order[id(o)]):
-            if not _same_fact(a, b, common):
+            if not same_fact(a, b, common):
                 continue
             nb = numbers(b.text)
             if not nb:

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-from rag.ingest.chunking import _content_sentences
+from rag.ingest.chunking import content_sentences
 from rag.text.crosslingual import facts, gloss, names, numbers
 from rag.text.facts import places
 from rag.text.lexicon import MONTHS, RELATIVE_DAYS, WEEKDAYS
@@ -68,11 +68,10 @@ class Story:
 
 
 def lede(row) -> str:
-    from rag.ingest.articles import Article, boilerplate_ranges
+    from rag.ingest.articles import Article
 
-    art = Article(None, row.source, row.text, row.article_id, row.title, row.outlet, row.published,
-                  row.language, boilerplate_ranges(row.text))
-    body = [s.text for s in _content_sentences(art) if s.text.rstrip("“”\"'’»").endswith((".", "!", "?"))][:2]
+    sentences = content_sentences(Article.from_row(row))
+    body = [s.text for s in sentences if s.text.rstrip("“”\"'’»").endswith((".", "!", "?"))][:2]
     text = " ".join(body) or row.title
     return gloss(text) if row.language == "de" else text
 
