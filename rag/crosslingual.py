@@ -110,24 +110,24 @@ def _compound(word: str, d) -> str | None:
 def english(text: str, d=None, keep: AbstractSet[str] = frozenset()) -> str:
     """German text read word by word in English, for comparing it with English text (story ledes
     and facts): function words by their English counterparts, other words by the dictionary's
-    headword sense (`gloss_phrase`), inflected forms through their stem, compounds the dictionary
-    lacks through their parts. Names stay: a capitalised word is read only as a whole, or as a
-    compound when it is long (Elbhausen, Reimer are not split into "elf belugas", "rhyme"); a
-    capitalised word whose English is itself (Tesla, China) keeps its capital, so it stays a name.
-    Capitalised German nouns that the dictionary knows become lower-case English: not names,
-    unless English text writes them as names (`keep`: name_words of English reports)."""
+    headword sense (`gloss_phrase`, spelt as the dictionary spells it: München -> Munich, Strom ->
+    electricity), inflected forms through their stem, compounds the dictionary lacks through their
+    parts. Names stay: a capitalised word loses no -er ending and is split only when long (Reimer,
+    Elbhausen are not read as "rhyme", "elf belugas"). Capitalised German nouns that the dictionary
+    knows become lower-case English, so they are not names, unless English text writes them as
+    names (`keep`: name_words of English reports; Nordwind the company, not "north wind")."""
     d = d or dictionary()
 
-    def word(w: str) -> str:
+    def word(w: str, starts: bool) -> str:
         if "-" in w:
-            return "-".join(word(p) if p else p for p in w.split("-"))
+            return "-".join(word(p, starts) if p else p for p in w.split("-"))
         low = w.lower()
         capital = w[:1].isupper()
         if capital and _fold(low) in keep:
             return w
-        if low in _FUNCTION_WORDS:
+        if low in _FUNCTION_WORDS:  # capitalised at a sentence start only ("Unter- und Mittelelbe": under)
             out = _FUNCTION_WORDS[low]
-            return out[:1].upper() + out[1:] if capital else out
+            return out[:1].upper() + out[1:] if capital and starts else out
         found = d.gloss_phrase(low)
         if found is None:
             found = inflected(low, d, _NOUN_ENDINGS if capital else _ENDINGS)
@@ -135,7 +135,13 @@ def english(text: str, d=None, keep: AbstractSet[str] = frozenset()) -> str:
             found = compound(low, d)
         return w if found is None else found
 
-    return re.sub(r"[^\W\d_]+(?:-[^\W\d_]+)*", lambda m: word(m.group()), text)
+    def at(m: re.Match) -> str:
+        i = m.start() - 1
+        while i >= 0 and text[i].isspace():
+            i -= 1
+        return word(m.group(), i < 0 or text[i] in ".!?:„“\"»«")
+
+    return re.sub(r"[^\W\d_]+(?:-[^\W\d_]+)*", at, text)
 
 
 def canonical_terms(text: str, language: str) -> set[str]:

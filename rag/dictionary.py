@@ -62,13 +62,18 @@ def parse_line(line: str) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-_PLACEHOLDERS = {"sth", "sb", "sb's", "jdm", "jdn", "etw"}
+# Words around the one a sub-entry is about: placeholders (etw. sagen, to say sth.), the pronouns
+# of conjugated forms (ich/er/sie sagte :: I/he/she said) and German articles (die Menschen {pl}).
+_EN_PLACEHOLDERS = {"sth", "sb", "sb's"}
+_EN_LEADING = {"to", "i", "he", "she", "it", "we", "you", "they"}
+_DE_AROUND = {"etw", "jdm", "jdn", "jds", "sich", "ich", "du", "er", "sie", "es", "wir", "ihr", "der", "die", "das"}
 
 
 def _phrase_words(term: str) -> list[str]:
-    """The words of one alternative as written (case kept), notes, `to` and sth./sb. removed."""
-    found = [w for w in _WORD.findall(_NOTES.sub(" ", term)) if w.lower() not in _PLACEHOLDERS]
-    if found[:1] == ["to"] and len(found) > 1:
+    """The words of one English alternative as written (case kept), notes, placeholders and a
+    leading `to` or pronoun removed."""
+    found = [w for w in _WORD.findall(_NOTES.sub(" ", term)) if w.lower() not in _EN_PLACEHOLDERS]
+    while len(found) > 1 and found[0].lower() in _EN_LEADING:
         found = found[1:]
     return found
 
@@ -86,7 +91,7 @@ def gloss_entries(line: str) -> list[tuple[str, int, str]]:
         if english is None:
             continue
         for rank, term in enumerate(de_part.split(";")):
-            words = _clean(term)
+            words = [w for w in _clean(term) if w not in _DE_AROUND]
             if len(words) == 1:
                 out.append((words[0], rank, " ".join(english)))
     return out

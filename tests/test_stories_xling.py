@@ -45,9 +45,13 @@ def test_a_words_gloss_is_the_sense_of_the_entry_it_heads(d):
     assert d.gloss_phrase("unbekannt") is None
 
 
-def test_gloss_entries_drop_placeholders_and_keep_case():
-    assert gloss_entries("jdm. etw. leisten :: to afford sb. sth.") == []  # a phrase, not one word
-    assert ("leisten", 0, "afford") in gloss_entries("leisten :: to afford sb. sth.")
+def test_gloss_entries_drop_placeholders_pronouns_and_articles():
+    # the word a sub-entry is about, without sth./etw., the pronouns of conjugated forms, articles
+    assert gloss_entries("jdm. etw. leisten :: to afford sb. sth.") == [("leisten", 0, "afford")]
+    got = gloss_entries("etw. sagen {vt} | gesagt | ich/er/sie sagte | er/sie sagt auf :: to say sth. | said | "
+                        "I/he/she said | he/she recites")
+    assert ("sagte", 0, "said") in got and not any(w == "auf" for w, _, _ in got)  # "sagt auf": two words
+    assert gloss_entries("Mensch {m} | die Menschen {pl} :: human being | humans")[1] == ("menschen", 0, "humans")
     assert gloss_entries("# comment :: x") == []
 
 
@@ -87,3 +91,9 @@ def test_a_german_word_english_reports_write_as_a_name_stays_a_name(d):
     assert {"nordwind", "energie", "ag"} <= keep and "shares" not in keep  # sentence start is no name
     assert english("Die Aktie von Nordwind fiel.", d) == "The Aktie of north wind fiel."
     assert english("Die Aktie von Nordwind fiel.", d, keep) == "The Aktie of Nordwind fiel."
+
+
+def test_function_words_are_capitalised_at_a_sentence_start_only(d):
+    # "Unter- und Mittelelbe": a truncated compound, not a name "Under"
+    assert english("Die Elbe. An der Unter- und Mittelelbe", d) == "The Elbe. At the under- and Mittelelbe"
+    assert "under" not in names(english("Die Welle rollt an der Unter- und Mittelelbe vorbei.", d))
