@@ -132,6 +132,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--show", action="store_true", help="print the ten best train points with their dev scores")
     args = ap.parse_args()
     train = [labelled_items(("train",)), seed_items(), synthetic_items(200, 7), synthetic_items(1000, 13)]
     dev = [labelled_items(("dev",)), synthetic_items(200, 11), synthetic_items(1000, 17)]
@@ -153,6 +154,11 @@ def main() -> None:
     results.sort(key=lambda r: (-r[0][0], -r[0][1], -r[1].threshold, -r[1].average_link))
     judged = [(mean_f1(dev, params), t, params) for t, params in results[:10]]
     d, t, params = max(judged, key=lambda r: (r[0][0], r[0][1], r[2].threshold, r[2].average_link))
+    if args.show:
+        for dj, tj, pj in judged:
+            print({k: v for k, v in pj.__dict__.items() if k in GRID and len(GRID[k]) > 1},
+                  "train P/R", [(x["precision"], x["recall"]) for x in tj[2]],
+                  "dev P/R", [(x["precision"], x["recall"]) for x in dj[2]])
     print("train (corpus, seeds, synthetic-200, synthetic-1000)", t[2])
     print("dev   (corpus, synthetic-200, synthetic-1000)", d[2])
     print("chosen", params)

@@ -21,7 +21,8 @@ PINNED = [  # the behaviours tests/test_chunking.py requires of rag's splitter
      ["Am 13. Januar sagte Trump etwas.", "Die U.S. Regierung schwieg.", "Dr. Smith kam."]),
     ("en", "It was bigger than those of the U.S. Other figures were lower.",
      ["It was bigger than those of the U.S.", "Other figures were lower."]),
-    ("de", "Trump sagte: „Wir sind voraus.“ [1] Danach ging er.", ["Trump sagte: „Wir sind voraus.“ [1]", "Danach ging er."]),
+    ("de", "Trump sagte: „Wir sind voraus.“ [1] Danach ging er.",
+     ["Trump sagte: „Wir sind voraus.“ [1]", "Danach ging er."]),
 ]
 
 
@@ -31,9 +32,8 @@ def punkt(lang: str):
     spec = importlib.util.find_spec("llama_index.core")
     assert spec and spec.origin
     cache = Path(spec.origin).parent / "_static" / "nltk_cache"
-    from nltk.tokenize.punkt import PunktTokenizer
-
     import nltk
+    from nltk.tokenize.punkt import PunktTokenizer
 
     nltk.data.path.insert(0, str(cache))
     return PunktTokenizer({"de": "german"}.get(lang, "english"))

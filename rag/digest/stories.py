@@ -14,6 +14,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -21,7 +22,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from rag.ingest.chunking import content_sentences
-from rag.text.crosslingual import facts, gloss, names, numbers
+from rag.text.crosslingual import english, facts, name_words, names, numbers
 from rag.text.facts import places
 from rag.text.lexicon import MONTHS, RELATIVE_DAYS, WEEKDAYS
 from rag.text.words import stem
@@ -67,26 +68,29 @@ class Story:
         return [m.row for m in self.members]
 
 
-def lede(row) -> str:
+def lede(row, keep: AbstractSet[str] = frozenset()) -> str:
     from rag.ingest.articles import Article
 
     sentences = content_sentences(Article.from_row(row))
     body = [s.text for s in sentences if s.text.rstrip("“”\"'’»").endswith((".", "!", "?"))][:2]
     text = " ".join(body) or row.title
-    return gloss(text) if row.language == "de" else text
+    return english(text, keep=keep) if row.language == "de" else text
 
 
-def story_facts(row) -> set[str]:
+def story_facts(row, keep: AbstractSet[str] = frozenset()) -> set[str]:
     """The article's names and numbers as an English report would write them: German text is
     glossed first (its capitalised common nouns become English words, not names). The outlet's
-    own name (in a footer or dateline) says who published, not what happened."""
-    text = gloss(row.text) if row.language == "de" else row.text
+    own name (in a footer or dateline) says who published, not what happened. keep: words English
+    reports write as names (crosslingual.name_words), kept as they are in German text."""
+    text = english(row.text, keep=keep) if row.language == "de" else row.text
     outlet = {stem(w) for w in re.findall(r"\w+", row.outlet)} if row.outlet else set()
     return facts(text) - outlet
 
 
 def prepare(rows, embedder) -> list[StoryArticle]:
-    items = [StoryArticle(r, lede(r), story_facts(r)) for r in rows]
+    # a German word the English articles write as a name (Nordwind, Fischer) is read as that name
+    keep = set().union(*(name_words(r.text) for r in rows if r.language != "de"))
+    items = [StoryArticle(r, lede(r, keep), story_facts(r, keep)) for r in rows]
     vectors = embedder.embed([i.lede for i in items]) if items else []
     for item, vec in zip(items, vectors):
         item.vector = vec

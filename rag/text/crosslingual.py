@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
+from functools import lru_cache
 
 from rag.text.dictionary import default as dictionary
 from rag.text.lexicon import MONTHS, NUMBER_WORDS, WEEKDAYS
@@ -30,6 +32,103 @@ def gloss(text: str) -> str:
         return alts[0] if alts else w
 
     return re.sub(r"[^\W\d_]+", rep, text)
+
+
+# German closed-class words and the English word a reader expects in their place: left German, an
+# English gloss of a German sentence reads "Der current happens von der north" to MiniLM.
+_FUNCTION_WORDS = dict(pair.split(":") for pair in """
+der:the die:the das:the den:the dem:the des:the ein:a eine:a einer:a eines:a einem:a einen:a und:and oder:or
+aber:but ist:is sind:are war:was waren:were wird:will werden:will wurde:was wurden:were hat:has haben:have
+hatte:had hatten:had nicht:not mit:with sich:itself auf:on für:for von:of zu:to im:in in:in am:on an:at als:as
+auch:also es:it er:he sie:they wir:we ihr:its dass:that daß:that bei:at nach:after um:at wie:as was:what wer:who
+wo:where noch:still nur:only schon:already so:so über:over unter:under vor:before aus:from diese:this
+dieser:this dieses:this diesen:this diesem:this seit:since bis:until durch:through gegen:against ohne:without
+zwischen:between sein:its seine:its seinen:its seiner:its seinem:its ihre:its ihren:its ihrem:its ihrer:its
+vom:from zum:to zur:to beim:at ins:into man:one kein:no keine:no mehr:more sehr:very wenn:if weil:because
+doch:but denn:because rund:about etwa:about knapp:nearly soll:should sollen:should kann:can können:can
+muss:must müssen:must""".split())
+_ENDINGS = ("ern", "en", "er", "es", "em", "e", "s", "n")  # inflection: Berechnungen, sächsischen, Landkreises
+# a capitalised word loses only a plural or genitive ending: -er also ends names (Reimer, Becker)
+_NOUN_ENDINGS = ("ern", "en", "es", "e", "s", "n")
+_LINKS = ("", "s", "es", "n", "en", "e")  # what joins the parts of a compound (Rechenzentrum-s-betreiber)
+_LONG_NAME = 12  # a capitalised word this long is a compound more often than a name (Elbhausen, Isarbank)
+
+
+def inflected(word: str, d=None, endings: tuple[str, ...] = _ENDINGS) -> str | None:
+    """The English of a lower-case German word, or of its stem once a common inflection ending is
+    removed (Berechnungen -> Berechnung, sächsischen -> sächsisch)."""
+    d = d or dictionary()
+    found = d.gloss_phrase(word)
+    if found is not None:
+        return found
+    for end in endings:
+        if word.endswith(end) and len(word) - len(end) >= 3:
+            found = d.gloss_phrase(word[:-len(end)])
+            if found is not None:
+                return found
+    return None
+
+
+def compound(word: str, d=None) -> str | None:
+    """The English of a lower-case German compound the dictionary does not list, read from the
+    parts it does know: the longest known head (German compounds end in their head) after a
+    modifier that is known or itself a compound, with or without a linking -s-/-n-/-es-/-en-/-e-
+    (Rechenzentrumsbetreiber -> Rechenzentrum + s + Betreiber -> "computing centre operator")."""
+    return _compound(word, d or dictionary())
+
+
+@lru_cache(maxsize=20_000)
+def _compound(word: str, d) -> str | None:
+    for i in range(3, len(word) - 3):
+        head = inflected(word[i:], d)
+        if head is None:
+            continue
+        left = word[:i]
+        for link in _LINKS:
+            stem_ = left[:len(left) - len(link)] if link else left
+            if not left.endswith(link) or len(stem_) < 3:
+                continue
+            modifier = inflected(stem_, d) or _compound(stem_, d)
+            if modifier:
+                return f"{modifier} {head}"
+    return None
+
+
+def english(text: str, d=None, keep: AbstractSet[str] = frozenset()) -> str:
+    """German text read word by word in English, for comparing it with English text (story ledes
+    and facts): function words by their English counterparts, other words by the dictionary's
+    headword sense (`gloss_phrase`, spelt as the dictionary spells it: München -> Munich, Strom ->
+    electricity), inflected forms through their stem, compounds the dictionary lacks through their
+    parts. Names stay: a capitalised word loses no -er ending and is split only when long (Reimer,
+    Elbhausen are not read as "rhyme", "elf belugas"). Capitalised German nouns that the dictionary
+    knows become lower-case English, so they are not names, unless English text writes them as
+    names (`keep`: name_words of English reports; Nordwind the company, not "north wind")."""
+    d = d or dictionary()
+
+    def word(w: str, starts: bool) -> str:
+        if "-" in w:
+            return "-".join(word(p, starts) if p else p for p in w.split("-"))
+        low = w.lower()
+        capital = w[:1].isupper()
+        if capital and fold(low) in keep:
+            return w
+        if low in _FUNCTION_WORDS:  # capitalised at a sentence start only ("Unter- und Mittelelbe": under)
+            out = _FUNCTION_WORDS[low]
+            return out[:1].upper() + out[1:] if capital and starts else out
+        found = d.gloss_phrase(low)
+        if found is None:
+            found = inflected(low, d, _NOUN_ENDINGS if capital else _ENDINGS)
+        if found is None and len(low) >= (_LONG_NAME if capital else 7):
+            found = compound(low, d)
+        return w if found is None else found
+
+    def at(m: re.Match) -> str:
+        i = m.start() - 1
+        while i >= 0 and text[i].isspace():
+            i -= 1
+        return word(m.group(), i < 0 or text[i] in ".!?:„“\"»«")
+
+    return re.sub(r"[^\W\d_]+(?:-[^\W\d_]+)*", at, text)
 
 
 def canonical_terms(text: str, language: str) -> set[str]:
@@ -58,14 +157,25 @@ def numbers(text: str) -> set[str]:
     return out
 
 
-def names(text: str) -> set[str]:
-    """Capitalised words past a sentence start and acronyms, folded (Musks -> musk)."""
-    found = set()
+def _capitalised(text: str):
+    """Capitalised words past a sentence start and acronyms, lower-case and folded, without a
+    possessive ending (Musk's -> musk)."""
     for m in re.finditer(r"(?<![.!?:„“\"]\s)(?<!^)\b[A-ZÄÖÜ][\w’'-]*[A-Za-z]|\b[A-Z]{2,}\b", text, re.M):
         w = fold(m.group().split("’")[0].split("'")[0].lower())
         if w not in _COMMON_NAMES and w not in MONTHS and w not in WEEKDAYS:
-            found.add(stem(w))
-    return found
+            yield w
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words past a sentence start and acronyms, folded and stemmed (Musks -> musk)."""
+    return {stem(w) for w in _capitalised(text)}
+
+
+def name_words(text: str) -> set[str]:
+    """The words of the names of an English text (lower-case, folded; Nordwind Energie-AG ->
+    nordwind, energie, ag): English capitalises names only, so a German word written so in an
+    English report is a name there too (Nordwind, Fischer), not the noun the dictionary knows."""
+    return {part for w in _capitalised(text) for part in w.split("-") if part}
 
 
 def facts(text: str) -> set[str]:
