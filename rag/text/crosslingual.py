@@ -11,10 +11,9 @@ from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from rag.text.dictionary import default as dictionary
-from rag.text.lexicon import MONTHS, NUMBER_WORDS, WEEKDAYS
+from rag.text.facts import capitalised
+from rag.text.lexicon import GERMAN_FUNCTION_WORDS, MONTHS, NUMBER_WORDS
 from rag.text.words import STOP, fold, stem, terms
-
-_COMMON_NAMES = {"the", "a", "an", "this", "that", "it", "in", "on", "der", "die", "das", "es", "sie", "er"}
 
 
 def gloss(text: str) -> str:
@@ -34,19 +33,6 @@ def gloss(text: str) -> str:
     return re.sub(r"[^\W\d_]+", rep, text)
 
 
-# German closed-class words and the English word a reader expects in their place: left German, an
-# English gloss of a German sentence reads "Der current happens von der north" to MiniLM.
-_FUNCTION_WORDS = dict(pair.split(":") for pair in """
-der:the die:the das:the den:the dem:the des:the ein:a eine:a einer:a eines:a einem:a einen:a und:and oder:or
-aber:but ist:is sind:are war:was waren:were wird:will werden:will wurde:was wurden:were hat:has haben:have
-hatte:had hatten:had nicht:not mit:with sich:itself auf:on für:for von:of zu:to im:in in:in am:on an:at als:as
-auch:also es:it er:he sie:they wir:we ihr:its dass:that daß:that bei:at nach:after um:at wie:as was:what wer:who
-wo:where noch:still nur:only schon:already so:so über:over unter:under vor:before aus:from diese:this
-dieser:this dieses:this diesen:this diesem:this seit:since bis:until durch:through gegen:against ohne:without
-zwischen:between sein:its seine:its seinen:its seiner:its seinem:its ihre:its ihren:its ihrem:its ihrer:its
-vom:from zum:to zur:to beim:at ins:into man:one kein:no keine:no mehr:more sehr:very wenn:if weil:because
-doch:but denn:because rund:about etwa:about knapp:nearly soll:should sollen:should kann:can können:can
-muss:must müssen:must""".split())
 _ENDINGS = ("ern", "en", "er", "es", "em", "e", "s", "n")  # inflection: Berechnungen, sächsischen, Landkreises
 # a capitalised word loses only a plural or genitive ending: -er also ends names (Reimer, Becker)
 _NOUN_ENDINGS = ("ern", "en", "es", "e", "s", "n")
@@ -112,8 +98,8 @@ def english(text: str, d=None, keep: AbstractSet[str] = frozenset()) -> str:
         capital = w[:1].isupper()
         if capital and fold(low) in keep:
             return w
-        if low in _FUNCTION_WORDS:  # capitalised at a sentence start only ("Unter- und Mittelelbe": under)
-            out = _FUNCTION_WORDS[low]
+        if low in GERMAN_FUNCTION_WORDS:  # capitalised at a sentence start only ("Unter- und Mittelelbe": under)
+            out = GERMAN_FUNCTION_WORDS[low]
             return out[:1].upper() + out[1:] if capital and starts else out
         found = d.gloss_phrase(low)
         if found is None:
@@ -157,25 +143,16 @@ def numbers(text: str) -> set[str]:
     return out
 
 
-def _capitalised(text: str):
-    """Capitalised words past a sentence start and acronyms, lower-case and folded, without a
-    possessive ending (Musk's -> musk)."""
-    for m in re.finditer(r"(?<![.!?:„“\"]\s)(?<!^)\b[A-ZÄÖÜ][\w’'-]*[A-Za-z]|\b[A-Z]{2,}\b", text, re.M):
-        w = fold(m.group().split("’")[0].split("'")[0].lower())
-        if w not in _COMMON_NAMES and w not in MONTHS and w not in WEEKDAYS:
-            yield w
-
-
 def names(text: str) -> set[str]:
     """Capitalised words past a sentence start and acronyms, folded and stemmed (Musks -> musk)."""
-    return {stem(w) for w in _capitalised(text)}
+    return {stem(w) for w in capitalised(text)}
 
 
 def name_words(text: str) -> set[str]:
     """The words of the names of an English text (lower-case, folded; Nordwind Energie-AG ->
     nordwind, energie, ag): English capitalises names only, so a German word written so in an
     English report is a name there too (Nordwind, Fischer), not the noun the dictionary knows."""
-    return {part for w in _capitalised(text) for part in w.split("-") if part}
+    return {part for w in capitalised(text) for part in w.split("-") if part}
 
 
 def facts(text: str) -> set[str]:

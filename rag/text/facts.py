@@ -6,9 +6,11 @@ tuned to particular questions. The answer selector turns these into features."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from enum import Enum
 
 from rag.text.lexicon import MONTHS, NUMBER_WORDS, RELATIVE_DAYS, WEEKDAYS
+from rag.text.words import fold
 
 NAME = re.compile(r"\b(?:[A-ZÄÖÜ][\w’'.-]*[\w]|[A-Z]{2,}|[A-Za-z]+\d[\w-]*)")
 _NUMBER = re.compile(r"\d")
@@ -69,6 +71,21 @@ def names(text: str) -> list[str]:
         if w and w not in MONTHS and w not in WEEKDAYS:
             out.append(w)
     return out
+
+
+_CAPITALISED = re.compile(r"(?<![.!?:„“\"]\s)(?<!^)\b[A-ZÄÖÜ][\w’'-]*[A-Za-z]|\b[A-Z]{2,}\b", re.M)
+_NOT_NAMES = {"the", "a", "an", "this", "that", "it", "in", "on", "der", "die", "das", "es", "sie", "er"}
+
+
+def capitalised(text: str) -> Iterator[str]:
+    """Capitalised words past a sentence start and acronyms, lower-case and folded, without a
+    possessive ending (Musk's -> musk): the names stories compare. Unlike `names` (what answers
+    are scored on), dotted and letter-digit forms are not read as one name: the story parameters
+    were fitted on this form."""
+    for m in _CAPITALISED.finditer(text):
+        w = fold(m.group().split("’")[0].split("'")[0].lower())
+        if w not in _NOT_NAMES and w not in MONTHS and w not in WEEKDAYS:
+            yield w
 
 
 def _any_word(words) -> re.Pattern[str]:

@@ -38,6 +38,20 @@ ENGLISH_HINTS = frozenset("the and is are was were of to in that with for on as 
 GERMAN_HINTS = frozenset("der die das und ist sind nicht mit sich auf für ein eine dass von zu im den dem des wird "
                          "auch wer wen wem was wie wo wann welche welcher welches welchen warum hat über am".split())
 
+# German closed-class words and the English word a reader expects in their place: left German, an
+# English gloss of a German sentence reads "Der current happens von der north" to MiniLM.
+GERMAN_FUNCTION_WORDS = dict(pair.split(":") for pair in """
+der:the die:the das:the den:the dem:the des:the ein:a eine:a einer:a eines:a einem:a einen:a und:and oder:or
+aber:but ist:is sind:are war:was waren:were wird:will werden:will wurde:was wurden:were hat:has haben:have
+hatte:had hatten:had nicht:not mit:with sich:itself auf:on für:for von:of zu:to im:in in:in am:on an:at als:as
+auch:also es:it er:he sie:they wir:we ihr:its dass:that daß:that bei:at nach:after um:at wie:as was:what wer:who
+wo:where noch:still nur:only schon:already so:so über:over unter:under vor:before aus:from diese:this
+dieser:this dieses:this diesen:this diesem:this seit:since bis:until durch:through gegen:against ohne:without
+zwischen:between sein:its seine:its seinen:its seiner:its seinem:its ihre:its ihren:its ihrem:its ihrer:its
+vom:from zum:to zur:to beim:at ins:into man:one kein:no keine:no mehr:more sehr:very wenn:if weil:because
+doch:but denn:because rund:about etwa:about knapp:nearly soll:should sollen:should kann:can können:can
+muss:must müssen:must""".split())
+
 
 def language_of(text: str, min_hints: int = 0) -> str:
     """'de' or 'en' from function words and umlauts; 'und' when fewer than min_hints function
