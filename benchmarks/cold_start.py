@@ -22,10 +22,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = ["Who interviewed Trump on CBS?", "What did Demis Hassabis say about China?",
-             "Who did Elon Musk meet in Beijing?", "What efficiency do the heterojunction solar cells achieve?",
-             "Which companies run test zones with automated fleets?", "Where did Trump repeat his claim?",
-             "What do Chinese rules require for data?"]
+QUESTIONS = [
+    "Who interviewed Trump on CBS?",
+    "What did Demis Hassabis say about China?",
+    "Who did Elon Musk meet in Beijing?",
+    "What efficiency do the heterojunction solar cells achieve?",
+    "Which companies run test zones with automated fleets?",
+    "Where did Trump repeat his claim?",
+    "What do Chinese rules require for data?",
+]
 
 
 def timed(cmd: list[str], env: dict) -> float:
@@ -47,8 +52,10 @@ def peak_rss(cmd: list[str], env: dict, before=None) -> float:
     """Peak resident memory of one command, in MB (measured by a wrapper process around it)."""
     if before:
         before()
-    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
-             "stderr=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    probe = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
     out = subprocess.run([sys.executable, "-c", probe, *cmd], env=env, check=True, capture_output=True, text=True)
     return round(int(out.stdout.strip()) / 1024, 1)
 
@@ -77,25 +84,32 @@ def main() -> None:
         return rag + ["ask", next(questions)]
 
     results = {
-        "rag ingest seeds/ (cold, new store)": median_of(max(3, args.repeats // 2),
-                                                         rag + ["ingest", str(ROOT / "seeds")],
-                                                         env, before=fresh_home),
+        "rag ingest seeds/ (cold, new store)": median_of(
+            max(3, args.repeats // 2), rag + ["ingest", str(ROOT / "seeds")], env, before=fresh_home
+        ),
         "rag ingest seeds/ (unchanged)": median_of(args.repeats, rag + ["ingest", str(ROOT / "seeds")], env),
     }
     # the references and the short commands interleaved: this machine's speed drifts by 20-30 %
     # within minutes, and drift then moves a figure and its references alike
     big = {**env, "RAG_HOME": str(work / "home10k")}
-    short = {"reference python -c pass": (lambda: py, env),
-             "reference import onnxruntime, tokenizers, numpy": (lambda: floor, env),
-             "rag --help": (lambda: rag + ["--help"], env),
-             "rag ask (cold, extractive)": (ask_cmd, env)}
+    short = {
+        "reference python -c pass": (lambda: py, env),
+        "reference import onnxruntime, tokenizers, numpy": (lambda: floor, env),
+        "rag --help": (lambda: rag + ["--help"], env),
+        "rag ask (cold, extractive)": (ask_cmd, env),
+    }
     if not args.no_10k:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from synthetic import generate
 
         generate(work / "synthetic10k", 10_000, seed=3)  # one chunk each
-        subprocess.run(rag + ["ingest", str(work / "synthetic10k")], env=big, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            rag + ["ingest", str(work / "synthetic10k")],
+            env=big,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         short["rag ask (cold, 10k-chunk store)"] = (ask_cmd, big)
     runs: dict[str, list[float]] = {k: [] for k in short}
     for _ in range(args.repeats):

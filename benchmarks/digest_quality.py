@@ -68,13 +68,15 @@ def main() -> None:
         if len(langs) > 1 and len(gold) == 1:
             mixed.append(f"{gold.pop()} ({labels[s.members[0].row.source]['split']}, {len(s.members)} articles)")
     out["stories_mixing_german_and_english_correctly"] = mixed
-    out["headlines_correct"] = (f"{sum(r.title == labels[r.source]['headline'] for r in ws.catalog.articles())}"
-                                f"/{len(labels)}")
+    out["headlines_correct"] = (
+        f"{sum(r.title == labels[r.source]['headline'] for r in ws.catalog.articles())}/{len(labels)}"
+    )
     dated = [r for r in ws.catalog.articles() if labels[r.source]["published"]]
     out["dates_found"] = f"{sum(r.published == str(labels[r.source]['published']) for r in dated)}/{len(dated)}"
 
     both, _ = corpus_items([ROOT / "evals" / "corpus", ROOT / "evals" / "corpus_extra"])
     before = {frozenset(m.row.source for m in s.members) for s in stories}
+
     def name(m) -> str:
         return m.row.source.split("/")[-1]
 
@@ -84,8 +86,10 @@ def main() -> None:
         after = [frozenset(name(m) for m in s.members) for s in group(both, known=known)]
         joined = [sorted(g) for g in after if g & set(extra) and g & set(labels)]
         changed = before - {g - set(extra) for g in after if g - set(extra)}
-        out[f"stability_extra_20_{label}"] = {"corpus_stories_changed": len(changed),
-                                              "extra_articles_joining_a_story": joined}
+        out[f"stability_extra_20_{label}"] = {
+            "corpus_stories_changed": len(changed),
+            "extra_articles_joining_a_story": joined,
+        }
 
     syn, gold = synthetic_items(1000, 3)
     index = {id(i): k for k, i in enumerate(syn)}
@@ -98,8 +102,12 @@ def main() -> None:
     runs = []
     for _ in range(3):
         t = time.perf_counter()
-        subprocess.run(rag + ["digest", "--all", "--format", "json", "-o", str(home / "d.json")], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            rag + ["digest", "--all", "--format", "json", "-o", str(home / "d.json")],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         runs.append(time.perf_counter() - t)
     out["synthetic_1000_digest_seconds_median_of_3"] = round(statistics.median(runs), 2)
     print(json.dumps(out, indent=2, ensure_ascii=False))

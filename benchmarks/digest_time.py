@@ -33,11 +33,12 @@ def run(cmd, env) -> tuple[float, str]:
 
 def pairwise_scores(stories: list[list[str]]) -> dict:
     """Precision/recall over same-story article pairs against the true event ids."""
+
     def pairs(groups):
         out = set()
         for g in groups:
             g = sorted(g)
-            out |= {(a, b) for i, a in enumerate(g) for b in g[i + 1:]}
+            out |= {(a, b) for i, a in enumerate(g) for b in g[i + 1 :]}
         return out
 
     def event(s):
@@ -49,8 +50,12 @@ def pairwise_scores(stories: list[list[str]]) -> dict:
         truth_groups.setdefault(event(s), []).append(s)
     truth = pairs(truth_groups.values())
     tp = len(predicted & truth)
-    return {"pair_precision": round(tp / max(1, len(predicted)), 3), "pair_recall": round(tp / max(1, len(truth)), 3),
-            "stories": len(stories), "true_events": len(truth_groups)}
+    return {
+        "pair_precision": round(tp / max(1, len(predicted)), 3),
+        "pair_recall": round(tp / max(1, len(truth)), 3),
+        "stories": len(stories),
+        "true_events": len(truth_groups),
+    }
 
 
 def main() -> None:
@@ -67,8 +72,10 @@ def main() -> None:
     env = {**base, "RAG_HOME": str(work / "seeds-home")}
     run(rag + ["ingest", str(ROOT / "seeds")], env)
     times = [run(rag + ["digest", "--all", "--format", "json"], env)[0] for _ in range(a.repeats)]
-    results["digest seeds (5 articles)"] = {"median_s": round(statistics.median(times), 3),
-                                            "runs_s": [round(t, 3) for t in times]}
+    results["digest seeds (5 articles)"] = {
+        "median_s": round(statistics.median(times), 3),
+        "runs_s": [round(t, 3) for t in times],
+    }
 
     corpus = work / "synthetic"
     generate(corpus, a.articles)
@@ -81,8 +88,10 @@ def main() -> None:
     digest = json.loads(out)
     stories = [[x["source"] for x in s["articles"]] for s in digest["stories"]]
     results[f"digest synthetic ({a.articles} articles)"] = {
-        "median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times],
-        "ingest_s": round(t_ingest, 1), **pairwise_scores(stories),
+        "median_s": round(statistics.median(times), 3),
+        "runs_s": [round(t, 3) for t in times],
+        "ingest_s": round(t_ingest, 1),
+        **pairwise_scores(stories),
         "largest_story": max(len(s) for s in stories),
         "story_sizes": dict(sorted(Counter(len(s) for s in stories).items())),
     }

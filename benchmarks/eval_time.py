@@ -31,8 +31,14 @@ def main() -> None:
     def once(i: int) -> float:
         env = {**base, "RAG_HOME": str(work / f"home{i}")}
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "rag", "eval"], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "rag", "eval"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         return time.perf_counter() - t
 
     first = once(0)  # includes exporting MiniLM to ONNX
@@ -40,9 +46,18 @@ def main() -> None:
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", "pass"], check=True)
     ref = time.perf_counter() - t
-    print(json.dumps({"first_run_with_onnx_export_s": round(first, 2), "median_s": round(statistics.median(runs), 2),
-                      "runs_s": [round(r, 2) for r in runs], "reference_python_s": round(ref, 3),
-                      "ratio_to_reference": round(statistics.median(runs) / ref, 1)}, indent=2))
+    print(
+        json.dumps(
+            {
+                "first_run_with_onnx_export_s": round(first, 2),
+                "median_s": round(statistics.median(runs), 2),
+                "runs_s": [round(r, 2) for r in runs],
+                "reference_python_s": round(ref, 3),
+                "ratio_to_reference": round(statistics.median(runs) / ref, 1),
+            },
+            indent=2,
+        )
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -52,13 +52,15 @@ def candidates_for(split: str) -> list[dict]:
             texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
             q = ev.analyse(case.question, index.idf)
             cands = ev.describe(q, ev.evidence_sentences(passages, texts), ws.embedder.embed)
-            out.append({
-                "case": case,
-                "flat_refusal": bool(ev.missing_specifics(q, corpus_terms)),
-                "X": np.array([[c.features[f] for f in FEATURES] for c in cands]).reshape(-1, len(FEATURES)),
-                "y": np.array([(not case.refuse) and facts_found(case, c.text) for c in cands], dtype=float),
-                "texts": [c.text for c in cands],
-            })
+            out.append(
+                {
+                    "case": case,
+                    "flat_refusal": bool(ev.missing_specifics(q, corpus_terms)),
+                    "X": np.array([[c.features[f] for f in FEATURES] for c in cands]).reshape(-1, len(FEATURES)),
+                    "y": np.array([(not case.refuse) and facts_found(case, c.text) for c in cands], dtype=float),
+                    "texts": [c.text for c in cands],
+                }
+            )
     return out
 
 
@@ -158,8 +160,9 @@ def main() -> None:
     # best, answer most (lowest threshold, then lowest keep_ratio; a refusal still shows the
     # closest passages)
     top = max(c[0] for c in candidates)
-    _, threshold, keep, aw, ab, t_dev, rows = min((c for c in candidates if c[0] >= top - TOLERANCE),
-                                                  key=lambda c: (c[1], c[2]))
+    _, threshold, keep, aw, ab, t_dev, rows = min(
+        (c for c in candidates if c[0] >= top - TOLERANCE), key=lambda c: (c[1], c[2])
+    )
     best = (None, keep, threshold, aw, ab, t_dev, tally(rows, aw, ab, threshold))
     _, keep, threshold, aw, ab, t_dev, t_train = best
     print(f"chosen on dev: keep_ratio={keep} answer_threshold={threshold}")
@@ -167,9 +170,14 @@ def main() -> None:
     print(f"  train {t_train}\n  dev   {t_dev}")
     from rag.answer.selector import Model
 
-    model = Model({k: round(float(v), 4) for k, v in zip(FEATURES, w)},
-                  {k: round(float(v), 4) for k, v in zip(ANSWER_FEATURES, aw)}, round(ab, 4), threshold,
-                  round(threshold / 2, 4), keep).to_json()
+    model = Model(
+        {k: round(float(v), 4) for k, v in zip(FEATURES, w)},
+        {k: round(float(v), 4) for k, v in zip(ANSWER_FEATURES, aw)},
+        round(ab, 4),
+        threshold,
+        round(threshold / 2, 4),
+        keep,
+    ).to_json()
     model["fitted_on"] = "evals/splits/train (weights), evals/splits/dev (keep_ratio, answer_threshold)"
     if not args.dry_run:
         (ROOT / "rag" / "data" / "selector.json").write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")

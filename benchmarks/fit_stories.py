@@ -156,17 +156,24 @@ def main() -> None:
     d, t, params = max(judged, key=lambda r: (r[0][0], r[0][1], r[2].threshold, r[2].average_link))
     if args.show:
         for dj, tj, pj in judged:
-            print({k: v for k, v in pj.__dict__.items() if k in GRID and len(GRID[k]) > 1},
-                  "train P/R", [(x["precision"], x["recall"]) for x in tj[2]],
-                  "dev P/R", [(x["precision"], x["recall"]) for x in dj[2]])
+            print(
+                {k: v for k, v in pj.__dict__.items() if k in GRID and len(GRID[k]) > 1},
+                "train P/R",
+                [(x["precision"], x["recall"]) for x in tj[2]],
+                "dev P/R",
+                [(x["precision"], x["recall"]) for x in dj[2]],
+            )
     print("train (corpus, seeds, synthetic-200, synthetic-1000)", t[2])
     print("dev   (corpus, synthetic-200, synthetic-1000)", d[2])
     print("chosen", params)
     if not args.dry_run:
-        data = {**params.__dict__, "fitted_on": "train stories + seeds/ + synthetic-200 seed 7 + synthetic-1000 "
-                                               "seed 13 "
-                                               "(grid), dev stories + synthetic-200 seed 11 + synthetic-1000 "
-                                               "seed 17 (choice)"}
+        data = {
+            **params.__dict__,
+            "fitted_on": "train stories + seeds/ + synthetic-200 seed 7 + synthetic-1000 "
+            "seed 13 "
+            "(grid), dev stories + synthetic-200 seed 11 + synthetic-1000 "
+            "seed 17 (choice)",
+        }
         (ROOT / "rag" / "data" / "stories.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print("wrote rag/data/stories.json")
 

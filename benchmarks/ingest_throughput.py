@@ -55,11 +55,14 @@ def plain_onnx(model_file: Path):
     def embed(texts, batch=32):
         out = []
         for i in range(0, len(texts), batch):
-            enc = tok.encode_batch(list(texts[i:i + batch]))
+            enc = tok.encode_batch(list(texts[i : i + batch]))
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            out.extend(session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                          "token_type_ids": np.zeros_like(ids)})[0].tolist())
+            out.extend(
+                session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[
+                    0
+                ].tolist()
+            )
         return out
 
     return embed
@@ -79,8 +82,11 @@ def llamaindex_builder(corpus: Path, work: Path):
         store = ChromaVectorStore(chroma_collection=client.get_or_create_collection(collection))
         docs = SimpleDirectoryReader(str(corpus)).load_data()
         VectorStoreIndex.from_documents(
-            docs, storage_context=StorageContext.from_defaults(vector_store=store),
-            embed_model=embed_model, transformations=[SentenceSplitter(chunk_size=200, chunk_overlap=40)])
+            docs,
+            storage_context=StorageContext.from_defaults(vector_store=store),
+            embed_model=embed_model,
+            transformations=[SentenceSplitter(chunk_size=200, chunk_overlap=40)],
+        )
         return client.get_collection(collection).count()
 
     return build
@@ -139,8 +145,9 @@ def main() -> None:
         return len(texts)
 
     variants = {
-        "raw: rag's embedder on the chunk texts":
-            lambda r: len(MiniLMEmbedder(work / "models", cache_size=0).embed(texts)),
+        "raw: rag's embedder on the chunk texts": lambda r: len(
+            MiniLMEmbedder(work / "models", cache_size=0).embed(texts)
+        ),
         "raw: plain ONNX loop, batches of 32": lambda r: len(plain(texts)),
         "rag ingest": rag_ingest,
     }
@@ -170,10 +177,17 @@ def main() -> None:
 
     med = {k: statistics.median(v) for k, v in times.items()}
     rag_t = med["rag ingest"]
-    rows = {k: {"median_s": round(med[k], 2), "runs_s": times[k], "chunks": chunks[k],
-                "chunks_per_s": round(chunks[k] / med[k], 1),
-                "rag_speedup": round(med[k] / rag_t, 2),  # same corpus, same job
-                "rag_speedup_per_chunk": round((med[k] / chunks[k]) / (rag_t / len(texts)), 2)} for k in variants}
+    rows = {
+        k: {
+            "median_s": round(med[k], 2),
+            "runs_s": times[k],
+            "chunks": chunks[k],
+            "chunks_per_s": round(chunks[k] / med[k], 1),
+            "rag_speedup": round(med[k] / rag_t, 2),  # same corpus, same job
+            "rag_speedup_per_chunk": round((med[k] / chunks[k]) / (rag_t / len(texts)), 2),
+        }
+        for k in variants
+    }
     print(json.dumps({"articles": len(files), "chunks": len(texts), "repeats": a.repeats, "variants": rows}, indent=2))
     shutil.rmtree(work, ignore_errors=True)
 

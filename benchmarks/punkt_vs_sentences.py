@@ -17,12 +17,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PINNED = [  # the behaviours tests/test_chunking.py requires of rag's splitter
-    ("de", "Am 13. Januar sagte Trump etwas. Die U.S. Regierung schwieg. Dr. Smith kam.",
-     ["Am 13. Januar sagte Trump etwas.", "Die U.S. Regierung schwieg.", "Dr. Smith kam."]),
-    ("en", "It was bigger than those of the U.S. Other figures were lower.",
-     ["It was bigger than those of the U.S.", "Other figures were lower."]),
-    ("de", "Trump sagte: „Wir sind voraus.“ [1] Danach ging er.",
-     ["Trump sagte: „Wir sind voraus.“ [1]", "Danach ging er."]),
+    (
+        "de",
+        "Am 13. Januar sagte Trump etwas. Die U.S. Regierung schwieg. Dr. Smith kam.",
+        ["Am 13. Januar sagte Trump etwas.", "Die U.S. Regierung schwieg.", "Dr. Smith kam."],
+    ),
+    (
+        "en",
+        "It was bigger than those of the U.S. Other figures were lower.",
+        ["It was bigger than those of the U.S.", "Other figures were lower."],
+    ),
+    (
+        "de",
+        "Trump sagte: „Wir sind voraus.“ [1] Danach ging er.",
+        ["Trump sagte: „Wir sind voraus.“ [1]", "Danach ging er."],
+    ),
 ]
 
 
@@ -67,8 +76,12 @@ def main() -> None:
     for lang, text, want in PINNED:
         got = [text[s:e] for s, e in tok[lang].span_tokenize(text)]
         print(("same  " if got == want else "DIFF  ") + f"punkt: {got}")
-    cmd = [sys.executable, "-c", "import time; t=time.perf_counter(); from nltk.tokenize.punkt import PunktTokenizer; "
-           "print(round(time.perf_counter()-t, 3))"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "import time; t=time.perf_counter(); from nltk.tokenize.punkt import PunktTokenizer; "
+        "print(round(time.perf_counter()-t, 3))",
+    ]
     ref = [sys.executable, "-c", "pass"]
     imp, base = [], []
     for _ in range(5):

@@ -69,10 +69,16 @@ def measure(n_chunks: int, hashed: bool, work: Path, queries: int) -> dict:
         r.append(time.perf_counter() - t)
         engine.answer(q, passages)
         a.append(time.perf_counter() - t)
-    return {"chunks": report.embedded_chunks, "embedder": "hash-384" if hashed else "MiniLM (ONNX)",
-            "ingest_s": round(t_ingest, 1), "ingest_chunks_per_s": round(report.embedded_chunks / t_ingest, 1),
-            "retrieval_p50_s": pct(r, 0.5), "retrieval_p95_s": pct(r, 0.95),
-            "ask_p50_s": pct(a, 0.5), "ask_p95_s": pct(a, 0.95)}
+    return {
+        "chunks": report.embedded_chunks,
+        "embedder": "hash-384" if hashed else "MiniLM (ONNX)",
+        "ingest_s": round(t_ingest, 1),
+        "ingest_chunks_per_s": round(report.embedded_chunks / t_ingest, 1),
+        "retrieval_p50_s": pct(r, 0.5),
+        "retrieval_p95_s": pct(r, 0.95),
+        "ask_p50_s": pct(a, 0.5),
+        "ask_p95_s": pct(a, 0.95),
+    }
 
 
 def main() -> None:
@@ -85,8 +91,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="rag-scale-"))
     os.environ["RAG_MODELS_DIR"] = str(work / "models")
     rows = []
-    for n, hashed in [(int(n), False) for n in a.sizes.split(",") if n] + \
-                     [(int(n), True) for n in a.hash_sizes.split(",") if n]:
+    for n, hashed in [(int(n), False) for n in a.sizes.split(",") if n] + [
+        (int(n), True) for n in a.hash_sizes.split(",") if n
+    ]:
         rows.append(measure(n, hashed, work, a.queries))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # long runs: each size as it ends
     print(json.dumps(rows, indent=2))

@@ -29,12 +29,24 @@ def components(items, params):
 
     from rag.digest.stories import similarity_matrix
 
-    off = dataclasses.replace(params, fact_weight=0.0, conflict_penalty=0.0, date_bonus=0.0, place_penalty=0.0,
-                              figure_penalty=0.0, max_days=FAR)
+    off = dataclasses.replace(
+        params,
+        fact_weight=0.0,
+        conflict_penalty=0.0,
+        date_bonus=0.0,
+        place_penalty=0.0,
+        figure_penalty=0.0,
+        max_days=FAR,
+    )
     base = similarity_matrix(items, off)
     parts = {"emb": base}
-    for name, field in (("facts", "fact_weight"), ("conflict", "conflict_penalty"), ("place", "place_penalty"),
-                        ("figure", "figure_penalty"), ("date", "date_bonus")):
+    for name, field in (
+        ("facts", "fact_weight"),
+        ("conflict", "conflict_penalty"),
+        ("place", "place_penalty"),
+        ("figure", "figure_penalty"),
+        ("date", "date_bonus"),
+    ):
         parts[name] = similarity_matrix(items, dataclasses.replace(off, **{field: getattr(params, field)})) - base
     days = similarity_matrix(items, dataclasses.replace(off, max_days=params.max_days))
     parts["apart"] = np.where(days == -1.0, 1.0, 0.0)  # dated more than max_days apart
@@ -62,8 +74,10 @@ def report(label: str, items, gold, params, show_ledes: bool) -> dict:
         kind = "MISSED" if same else "FALSE "
         name = lambda i: f"{Path(i.row.source).name[:12]}({i.row.language},{i.row.published or 'undated'})"  # noqa: E731
         bits = " ".join(f"{n}={parts[n][a, b]:+.2f}" for n in parts if parts[n][a, b] or n == "emb")
-        print(f"{kind} {gold[a]}/{gold[b]} {name(ia)} ~ {name(ib)}: sim={sim[a, b]:.2f} "
-              f"(threshold {params.threshold}) {bits}")
+        print(
+            f"{kind} {gold[a]}/{gold[b]} {name(ia)} ~ {name(ib)}: sim={sim[a, b]:.2f} "
+            f"(threshold {params.threshold}) {bits}"
+        )
         if show_ledes:
             print(f"    A: {ia.lede[:300]}\n    B: {ib.lede[:300]}")
     return scores
@@ -80,8 +94,9 @@ def main() -> None:
     print(params)
     sets = [("train", labelled_items(("train",))), ("dev", labelled_items(("dev",))), ("seeds", seed_items())]
     if args.synthetic:
-        sets += [(f"synthetic-{n}-{s}", synthetic_items(n, s)) for n, s in ((200, 7), (1000, 13), (200, 11),
-                                                                             (1000, 17))]
+        sets += [
+            (f"synthetic-{n}-{s}", synthetic_items(n, s)) for n, s in ((200, 7), (1000, 13), (200, 11), (1000, 17))
+        ]
     for label, (items, gold) in sets:
         report(label, items, gold, params, args.ledes)
 

@@ -10,13 +10,41 @@ import argparse
 import random
 from pathlib import Path
 
-COMPANIES = ["Acme Motors", "Borealis Energy", "Cobalt Systems", "Delta Foods", "Elbe Logistics", "Fjord Pharma",
-             "Granite Bank", "Helios Solar", "Iris Telecom", "Juno Aerospace", "Kestrel Mining", "Lumen Robotics"]
-PEOPLE = ["Mara Lindqvist", "Jonas Becker", "Priya Natarajan", "Tomás Herrera", "Aiko Tanaka", "Lena Fischer",
-          "Omar Haddad", "Sofia Rossi", "Daniel Okafor", "Eva Novak"]
+COMPANIES = [
+    "Acme Motors",
+    "Borealis Energy",
+    "Cobalt Systems",
+    "Delta Foods",
+    "Elbe Logistics",
+    "Fjord Pharma",
+    "Granite Bank",
+    "Helios Solar",
+    "Iris Telecom",
+    "Juno Aerospace",
+    "Kestrel Mining",
+    "Lumen Robotics",
+]
+PEOPLE = [
+    "Mara Lindqvist",
+    "Jonas Becker",
+    "Priya Natarajan",
+    "Tomás Herrera",
+    "Aiko Tanaka",
+    "Lena Fischer",
+    "Omar Haddad",
+    "Sofia Rossi",
+    "Daniel Okafor",
+    "Eva Novak",
+]
 CITIES = ["Leipzig", "Lisbon", "Gdansk", "Lyon", "Porto", "Bremen", "Turin", "Malmo", "Ghent", "Graz"]
-THINGS = [("battery plant", "Batteriewerk"), ("data center", "Rechenzentrum"), ("research lab", "Forschungslabor"),
-          ("wind farm", "Windpark"), ("chip factory", "Chipfabrik"), ("logistics hub", "Logistikzentrum")]
+THINGS = [
+    ("battery plant", "Batteriewerk"),
+    ("data center", "Rechenzentrum"),
+    ("research lab", "Forschungslabor"),
+    ("wind farm", "Windpark"),
+    ("chip factory", "Chipfabrik"),
+    ("logistics hub", "Logistikzentrum"),
+]
 EN = [
     "{company} announced a new {thing} in {city} on {day}.",
     "Chief executive {person} said the {thing} will employ {workers} people.",
@@ -59,8 +87,13 @@ BACKGROUND_DE = [
     "Gewerkschaften wollen im {month_de} mit {company} über Löhne verhandeln.",
 ]
 SECTORS = ["energy", "logistics", "manufacturing", "retail", "software", "health"]
-DAYS = [("Monday", "Montag"), ("Tuesday", "Dienstag"), ("Wednesday", "Mittwoch"), ("Thursday", "Donnerstag"),
-        ("Friday", "Freitag")]
+DAYS = [
+    ("Monday", "Montag"),
+    ("Tuesday", "Dienstag"),
+    ("Wednesday", "Mittwoch"),
+    ("Thursday", "Donnerstag"),
+    ("Friday", "Freitag"),
+]
 MONTHS = [("March", "März"), ("April", "April"), ("May", "Mai"), ("June", "Juni"), ("October", "Oktober")]
 OUTLETS = ["Daily Ledger", "Market Wire", "Tech Courier", "Nordic Post", "Euro Business", "Handelsblatt Online"]
 
@@ -75,10 +108,24 @@ def events(n: int, rng: random.Random) -> list[dict]:
         company, (thing, thing_de), city = combos[i % len(combos)]
         day, day_de = rng.choice(DAYS)
         month, month_de = rng.choice(MONTHS)
-        out.append({"company": company, "person": rng.choice(PEOPLE), "city": city,
-                    "thing": thing, "thing_de": thing_de, "day": day, "day_de": day_de, "month": month,
-                    "month_de": month_de, "workers": rng.randrange(100, 5000, 50), "cost": rng.randrange(20, 900, 10),
-                    "pct": rng.randrange(3, 40), "pct2": rng.randrange(1, 12), "id": i})
+        out.append(
+            {
+                "company": company,
+                "person": rng.choice(PEOPLE),
+                "city": city,
+                "thing": thing,
+                "thing_de": thing_de,
+                "day": day,
+                "day_de": day_de,
+                "month": month,
+                "month_de": month_de,
+                "workers": rng.randrange(100, 5000, 50),
+                "cost": rng.randrange(20, 900, 10),
+                "pct": rng.randrange(3, 40),
+                "pct2": rng.randrange(1, 12),
+                "id": i,
+            }
+        )
     return out
 
 
@@ -88,12 +135,18 @@ def article(ev: dict, outlet: str, german: bool, rng: random.Random, sentences: 
     body = " ".join(line.format(**ev) for line in chosen)
     if background:
         bg = BACKGROUND_DE if german else BACKGROUND_EN
-        extra = [rng.choice(bg).format(**ev, year=rng.randrange(1990, 2026), n=rng.randrange(200, 90000),
-                                       sector=rng.choice(SECTORS))
-                 for _ in range(rng.randrange(0, 2 * background + 1))]
+        extra = [
+            rng.choice(bg).format(
+                **ev, year=rng.randrange(1990, 2026), n=rng.randrange(200, 90000), sector=rng.choice(SECTORS)
+            )
+            for _ in range(rng.randrange(0, 2 * background + 1))
+        ]
         body += "\n\n" + " ".join(extra) if extra else ""
-    title = (f"{ev['company']}: neues {ev['thing_de']} in {ev['city']}" if german
-             else f"{ev['company']} plans {ev['thing']} in {ev['city']}")
+    title = (
+        f"{ev['company']}: neues {ev['thing_de']} in {ev['city']}"
+        if german
+        else f"{ev['company']} plans {ev['thing']} in {ev['city']}"
+    )
     footer = f"The post {title} appeared first on {outlet}." if not german else f"Quelle: {outlet}"
     return f"{title}\n\n{body}\n{footer}\n"
 

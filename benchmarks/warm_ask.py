@@ -35,14 +35,19 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="rag-warm-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env |= {"RAG_HOME": str(work / "home"), "RAG_MODELS_DIR": str(work / "models")}
-    subprocess.run([sys.executable, "-m", "rag", "ingest", str(ROOT / "seeds")], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "rag", "ingest", str(ROOT / "seeds")], env=env, check=True, capture_output=True
+    )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     t0 = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -71,14 +76,23 @@ def main() -> None:
         return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
 
     ref = statistics.median(health)
-    print(json.dumps({
-        "questions": len(questions), "serve_startup_s": round(startup, 2),
-        "first_pass": {"p50_s": round(p(first, 0.5), 3), "p95_s": round(p(first, 0.95), 3),
-                       "max_s": round(max(first), 3)},
-        "second_pass": {"p50_s": round(p(second, 0.5), 3), "p95_s": round(p(second, 0.95), 3)},
-        "reference_get_health_p50_s": round(ref, 4),
-        "ratio_first_pass_p50_to_reference": round(p(first, 0.5) / ref, 1),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "questions": len(questions),
+                "serve_startup_s": round(startup, 2),
+                "first_pass": {
+                    "p50_s": round(p(first, 0.5), 3),
+                    "p95_s": round(p(first, 0.95), 3),
+                    "max_s": round(max(first), 3),
+                },
+                "second_pass": {"p50_s": round(p(second, 0.5), 3), "p95_s": round(p(second, 0.95), 3)},
+                "reference_get_health_p50_s": round(ref, 4),
+                "ratio_first_pass_p50_to_reference": round(p(first, 0.5) / ref, 1),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -65,16 +65,20 @@ def main() -> None:
             if a["split"] == split:
                 stories.setdefault(a["story"], []).append(a["file"])
         # story grouping on this split's articles: pair precision/recall in `rag eval`
-        files["corpus"].append({"id": f"stories-{split}", "type": "digest",
-                                "stories": [sorted(v) for _, v in sorted(stories.items())]})
+        files["corpus"].append(
+            {"id": f"stories-{split}", "type": "digest", "stories": [sorted(v) for _, v in sorted(stories.items())]}
+        )
         folder = HERE / "splits" / split
         folder.mkdir(parents=True, exist_ok=True)
         for name, cases in files.items():
             corpus_dir = "../../../seeds" if name == "seeds" else "../../corpus"
-            head = (f"# {split} split of the blind bank (evals/bank/{name}*.yaml), written by evals/make_splits.py.\n"
-                    f"# Do not edit: change the bank and re-run the script.\n")
-            body = yaml.safe_dump({"corpus": corpus_dir, "cases": cases}, sort_keys=False, allow_unicode=True,
-                                  width=120)
+            head = (
+                f"# {split} split of the blind bank (evals/bank/{name}*.yaml), written by evals/make_splits.py.\n"
+                f"# Do not edit: change the bank and re-run the script.\n"
+            )
+            body = yaml.safe_dump(
+                {"corpus": corpus_dir, "cases": cases}, sort_keys=False, allow_unicode=True, width=120
+            )
             (folder / f"{name}.yaml").write_text(head + body, encoding="utf-8")
         print(split, {k: len(v) for k, v in files.items()})
 

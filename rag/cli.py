@@ -126,10 +126,12 @@ def ask(
     streamed: list[str] = []
     on_text = None
     if stream and not as_json and sys.stdout.isatty():
+
         def on_text(piece: str) -> None:
             streamed.append(piece)
             sys.stdout.write(piece)
             sys.stdout.flush()
+
     answer = run(ws, question, name, on_text)
     if as_json:
         _emit_json(answer.to_dict())
@@ -160,8 +162,9 @@ def status(as_json: JsonOpt = False):
         "store": str(ws.home / "chroma"),
         "catalog": str(cat.path),
         "default_engine": ws.settings.default_engine().value,
-        "dictionary": str(_dictionary_source() or "none: English-German questions match cognates only "
-                                                  "(apt-get install trans-de-en)"),
+        "dictionary": str(
+            _dictionary_source() or "none: English-German questions match cognates only (apt-get install trans-de-en)"
+        ),
     }
     if as_json:
         _emit_json(info)
@@ -180,9 +183,19 @@ def _dictionary_source():
 def sources(as_json: JsonOpt = False):
     """The stored articles: id, title, date, language."""
     ws = _workspace()
-    rows = [{"article_id": a.article_id, "source": a.source, "title": a.title, "outlet": a.outlet,
-             "published": a.published, "language": a.language, "chars": a.chars, "chunks": a.n_chunks}
-            for a in ws.catalog.articles()]
+    rows = [
+        {
+            "article_id": a.article_id,
+            "source": a.source,
+            "title": a.title,
+            "outlet": a.outlet,
+            "published": a.published,
+            "language": a.language,
+            "chars": a.chars,
+            "chunks": a.n_chunks,
+        }
+        for a in ws.catalog.articles()
+    ]
     if as_json:
         _emit_json(rows)
         return
@@ -209,7 +222,7 @@ def summarize(
     article = article.strip() if article is not None else None
     topic = topic.strip() if topic is not None else None
     if bool(article) == bool(topic):
-        raise UsageError("give either an ARTICLE (id, file name or title fragment) or --topic \"...\"")
+        raise UsageError('give either an ARTICLE (id, file name or title fragment) or --topic "..."')
     ws = _workspace()
     eng = make_engine(ws, parse_engine(engine, ws.settings))
     result = summarize_article(ws, article, eng) if article else summarize_topic(ws, topic or "", eng)
@@ -286,8 +299,11 @@ def serve(
     ws = _workspace()
 
     def ready(address) -> None:
-        typer.echo(f"rag serve: listening on http://{address[0]}:{address[1]} "
-                   "(POST /ask, GET /digest, GET /health; Ctrl-C stops)", err=True)
+        typer.echo(
+            f"rag serve: listening on http://{address[0]}:{address[1]} "
+            "(POST /ask, GET /digest, GET /health; Ctrl-C stops)",
+            err=True,
+        )
 
     try:
         run(ws, host, port, ready)
@@ -362,8 +378,11 @@ def eval_cmd(
     _write_reports(report, min_pass, json_out, junit)
     if report.pass_rate < min_pass:
         failed = sum(not r.passed for r in report.results)
-        typer.echo(f"error: {failed} of {len(report.results)} cases failed; pass rate {report.pass_rate:.1%} is "
-                   f"under --min-pass {min_pass:.0%}", err=True)
+        typer.echo(
+            f"error: {failed} of {len(report.results)} cases failed; pass rate {report.pass_rate:.1%} is "
+            f"under --min-pass {min_pass:.0%}",
+            err=True,
+        )
         raise typer.Exit(1)
 
 
@@ -371,8 +390,10 @@ def _write_reports(report, min_pass: float, json_out: Path | None, junit: Path |
     from rag.errors import UsageError
     from rag.evaluation.run import junit_xml
 
-    for path, text in ((json_out, lambda: json.dumps(report.to_dict(min_pass), ensure_ascii=False, indent=2)),
-                       (junit, lambda: junit_xml(report))):
+    for path, text in (
+        (json_out, lambda: json.dumps(report.to_dict(min_pass), ensure_ascii=False, indent=2)),
+        (junit, lambda: junit_xml(report)),
+    ):
         if path is None:
             continue
         try:
@@ -410,6 +431,7 @@ def main() -> None:
             sys.exit(130)
         if os.environ.get("RAG_DEBUG"):
             raise
-        typer.echo(f"internal error: {type(exc).__name__}: {_redact(str(exc))} (set RAG_DEBUG=1 for a traceback)",
-                   err=True)
+        typer.echo(
+            f"internal error: {type(exc).__name__}: {_redact(str(exc))} (set RAG_DEBUG=1 for a traceback)", err=True
+        )
         sys.exit(70)

@@ -11,9 +11,16 @@ from urllib.parse import parse_qs, urlparse
 from rag import errors
 from rag.service import Service
 
-_STATUS = [(errors.UsageError, 400), (errors.StoreEmptyError, 409), (errors.StoreMismatchError, 409),
-           (errors.ModelAuthError, 502), (errors.ModelRateLimitError, 429), (errors.ModelServiceError, 502),
-           (errors.StoreBusyError, 503), (errors.RagError, 500)]
+_STATUS = [
+    (errors.UsageError, 400),
+    (errors.StoreEmptyError, 409),
+    (errors.StoreMismatchError, 409),
+    (errors.ModelAuthError, 502),
+    (errors.ModelRateLimitError, 429),
+    (errors.ModelServiceError, 502),
+    (errors.StoreBusyError, 503),
+    (errors.RagError, 500),
+]
 
 
 def _ask(app: Service, body: dict) -> dict:

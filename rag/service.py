@@ -60,7 +60,11 @@ class Service:
 
     def health(self) -> dict:
         articles, chunks = self.ws.catalog.counts()
-        return {"status": "ok", "articles": articles, "chunks": chunks,
-                "embedding_model": self.ws.catalog.get_meta("embedding_model"),
-                "default_engine": self.ws.settings.default_engine().value,
-                "uptime_s": round(time.time() - self.started, 1)}
+        return {
+            "status": "ok",
+            "articles": articles,
+            "chunks": chunks,
+            "embedding_model": self.ws.catalog.get_meta("embedding_model"),
+            "default_engine": self.ws.settings.default_engine().value,
+            "uptime_s": round(time.time() - self.started, 1),
+        }

@@ -34,7 +34,8 @@ class EmbeddingSettings(BaseModel):
         512, ge=16, description="Local model: padded tokens per ONNX run (texts are grouped by length)."
     )
     workers: int = Field(
-        0, ge=0,
+        0,
+        ge=0,
         description="Local model: parallel single-threaded ONNX sessions for bulk embedding; "
         "0 = one per CPU core (max 8).",
     )

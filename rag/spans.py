@@ -81,5 +81,13 @@ class Citation(Span):
         return self.text
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "article_id": self.article_id, "source": self.source, "title": self.title,
-                "chunk_id": self.chunk_id, "quote": self.text, "start": self.start, "end": self.end}
+        return {
+            "n": self.n,
+            "article_id": self.article_id,
+            "source": self.source,
+            "title": self.title,
+            "chunk_id": self.chunk_id,
+            "quote": self.text,
+            "start": self.start,
+            "end": self.end,
+        }

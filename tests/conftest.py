@@ -126,7 +126,7 @@ class QueuedEngine:
                 self.calls = getattr(self, "calls", 0) + 1
                 text = responses.pop(0)
                 for i in range(0, len(text), 7):  # arrive in pieces, like a stream
-                    yield text[i:i + 7]
+                    yield text[i : i + 7]
 
         return _Queued(ws, cache)
 

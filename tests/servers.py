@@ -55,8 +55,25 @@ class LlamaServer(_ServerProcess):
     def __init__(self, gguf: str, alias: str = "gemma-local"):
         self.port = free_port()
         self.alias = alias
-        self._start([sys.executable, "-m", "llama_cpp.server", "--model", gguf, "--host", "127.0.0.1",
-                     "--port", str(self.port), "--n_ctx", "4096", "--model_alias", alias], "/v1/models", 90)
+        self._start(
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                gguf,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--n_ctx",
+                "4096",
+                "--model_alias",
+                alias,
+            ],
+            "/v1/models",
+            90,
+        )
 
     @property
     def base_url(self) -> str:
@@ -92,9 +109,17 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append(body)
                 if self.path.endswith("/embeddings"):
-                    self._send(200, {"object": "list", "model": body.get("model"), "data": [
-                        {"object": "embedding", "index": i, "embedding": _vector(text)}
-                        for i, text in enumerate(body["input"])]})
+                    self._send(
+                        200,
+                        {
+                            "object": "list",
+                            "model": body.get("model"),
+                            "data": [
+                                {"object": "embedding", "index": i, "embedding": _vector(text)}
+                                for i, text in enumerate(body["input"])
+                            ],
+                        },
+                    )
                     return
                 if len(fake.requests) > max_requests or not fake.replies:
                     self._send(500, {"error": {"message": "no more scripted replies"}})
@@ -126,8 +151,13 @@ class FakeOpenAI:
                     self.send_header("content-type", "text/event-stream")
                     self.end_headers()
                     for i in range(0, len(payload), 8):
-                        delta = {"choices": [{"index": 0, "delta": {"content": payload[i:i + 8]}}],
-                                 "id": "x", "object": "chat.completion.chunk", "created": 0, "model": "fake"}
+                        delta = {
+                            "choices": [{"index": 0, "delta": {"content": payload[i : i + 8]}}],
+                            "id": "x",
+                            "object": "chat.completion.chunk",
+                            "created": 0,
+                            "model": "fake",
+                        }
                         self.wfile.write(f"data: {json.dumps(delta)}\n\n".encode())
                     self.wfile.write(b"data: [DONE]\n\n")
                 else:
@@ -164,8 +194,12 @@ class ChromaServer(_ServerProcess):
 
         self.port = free_port()
         exe = shutil.which("chroma", path=os.path.dirname(sys.executable)) or "chroma"
-        self._start([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
-                    "/api/v2/heartbeat", 60, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+        self._start(
+            [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
+            "/api/v2/heartbeat",
+            60,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
 
     @property
     def url(self) -> str:

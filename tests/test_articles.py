@@ -55,8 +55,10 @@ def test_content_id_is_stable_and_content_based(tmp_path):
 
 
 def test_html_scripts_and_styles_are_dropped():
-    text = html_to_text("<html><head><style>p{x}</style></head><body><script>alert(1)</script>"
-                        "<h1>Title</h1><p>Body &amp; more.</p></body></html>")
+    text = html_to_text(
+        "<html><head><style>p{x}</style></head><body><script>alert(1)</script>"
+        "<h1>Title</h1><p>Body &amp; more.</p></body></html>"
+    )
     assert "alert" not in text and "p{x}" not in text
     assert "Title" in text and "Body & more." in text
 

@@ -8,13 +8,16 @@ from conftest import SEEDS
 def test_german_dates_and_abbreviations_do_not_end_sentences():
     text = "Am 13. Januar sagte Trump etwas. Die U.S. Regierung schwieg. Dr. Smith kam."
     assert [s.text for s in split_sentences(text)] == [
-        "Am 13. Januar sagte Trump etwas.", "Die U.S. Regierung schwieg.", "Dr. Smith kam."]
+        "Am 13. Januar sagte Trump etwas.",
+        "Die U.S. Regierung schwieg.",
+        "Dr. Smith kam.",
+    ]
 
 
 def test_sentence_spans_are_exact():
     text = "  First one. Second one!\nThird „quoted.“ Fourth?"
     for s in split_sentences(text):
-        assert text[s.start:s.end] == s.text
+        assert text[s.start : s.end] == s.text
 
 
 def _chunks(prefix, **kw):

@@ -13,8 +13,9 @@ from servers import FakeOpenAI
 
 def rag(*args, env_extra=None, timeout=300):
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
 
 
 def one_line_error(result, code):
@@ -117,8 +118,11 @@ def test_unreadable_file_fails_the_run_but_stores_the_rest(seeds_copy):
 
 def test_openai_embeddings_when_configured(seeds_copy):
     fake = FakeOpenAI([("stream", "unused")])
-    env = {"OPENAI_BASE_URL": fake.base_url, "RAG_EMBEDDING__MODEL": "openai:fake-embed",
-           "RAG_EMBEDDING__BATCH_SIZE": "8"}
+    env = {
+        "OPENAI_BASE_URL": fake.base_url,
+        "RAG_EMBEDDING__MODEL": "openai:fake-embed",
+        "RAG_EMBEDDING__BATCH_SIZE": "8",
+    }
     try:
         r = rag("ingest", str(seeds_copy), "--json", env_extra=env)
         assert r.returncode == 0, r.stderr
@@ -136,8 +140,10 @@ def test_openai_embeddings_when_configured(seeds_copy):
     assert "openai:fake-embed" in one_line_error(rag("ask", "Who?"), 4)
 
 
-@pytest.mark.parametrize("args, says", [(["ask"], "Missing argument"), (["ask", "q", "--nope"], "No such option"),
-                                        (["digest", "--format", "pdf"], "pdf")])
+@pytest.mark.parametrize(
+    "args, says",
+    [(["ask"], "Missing argument"), (["ask", "q", "--nope"], "No such option"), (["digest", "--format", "pdf"], "pdf")],
+)
 def test_usage_errors_are_usage_errors_not_internal_ones(args, says):
     r = rag(*args)
     assert r.returncode == 2 and says in r.stderr

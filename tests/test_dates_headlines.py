@@ -11,102 +11,135 @@ from rag.text import dates
 D = date(2026, 3, 12)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2026-03-12", D),
-    ("2026-03-12T08:15:00+01:00", D),
-    ("Published 2026-03-12 09:30", D),
-    ("12.03.2026", D),
-    ("12.3.2026", D),
-    ("Stand: 12.03.2026, 07:01 Uhr", D),
-    ("12.03.2026 - 07:01:12", D),
-    ("Veröffentlicht am 12.3.2026 um 18:40", D),
-    ("12. 3. 2026", D),
-    ("3/12/2026", D),
-    ("Published 3/12/2026", D),
-    ("13/3/2026", date(2026, 3, 13)),  # day-first when the first number cannot be a month
-    ("March 12, 2026", D),
-    ("March 12 2026", D),
-    ("Mar. 12, 2026", D),
-    ("Mar 12, 2026", D),
-    ("March 12th, 2026", D),
-    ("12 March 2026", D),
-    ("12th March 2026", D),
-    ("12 Mar 2026", D),
-    ("12 Mar, 2026", D),
-    ("Updated: 4:43pm, 12 Mar, 2026", D),
-    ("Thu 12 Mar 2026 09.30 GMT", D),
-    ("Thursday, March 12, 2026", D),
-    ("12-Mar-2026", D),
-    ("12. März 2026", D),
-    ("12. Maerz 2026", D),
-    ("Donnerstag, 12. März 2026", D),
-    ("12. Mär. 2026", D),
-    ("22. Okt. 2025", date(2025, 10, 22)),
-    ("Mittwoch, 22. Oktober 2025", date(2025, 10, 22)),
-    ("1. Dezember 2025, 11:30 Uhr", date(2025, 12, 1)),
-    ("BEIJING, February 7, 2026, 01:15 GMT+8", date(2026, 2, 7)),
-    ("Sept. 15, 2025", date(2025, 9, 15)),
-    ("16 July, 2025", date(2025, 7, 16)),
-    ("Updated: 4:43pm, 26 Oct, 2021", date(2021, 10, 26)),
-    ("31.02.2026", None),  # no such day
-    ("The plant opens in 2029.", None),  # a year alone is no date
-    ("Room 12.03", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-03-12", D),
+        ("2026-03-12T08:15:00+01:00", D),
+        ("Published 2026-03-12 09:30", D),
+        ("12.03.2026", D),
+        ("12.3.2026", D),
+        ("Stand: 12.03.2026, 07:01 Uhr", D),
+        ("12.03.2026 - 07:01:12", D),
+        ("Veröffentlicht am 12.3.2026 um 18:40", D),
+        ("12. 3. 2026", D),
+        ("3/12/2026", D),
+        ("Published 3/12/2026", D),
+        ("13/3/2026", date(2026, 3, 13)),  # day-first when the first number cannot be a month
+        ("March 12, 2026", D),
+        ("March 12 2026", D),
+        ("Mar. 12, 2026", D),
+        ("Mar 12, 2026", D),
+        ("March 12th, 2026", D),
+        ("12 March 2026", D),
+        ("12th March 2026", D),
+        ("12 Mar 2026", D),
+        ("12 Mar, 2026", D),
+        ("Updated: 4:43pm, 12 Mar, 2026", D),
+        ("Thu 12 Mar 2026 09.30 GMT", D),
+        ("Thursday, March 12, 2026", D),
+        ("12-Mar-2026", D),
+        ("12. März 2026", D),
+        ("12. Maerz 2026", D),
+        ("Donnerstag, 12. März 2026", D),
+        ("12. Mär. 2026", D),
+        ("22. Okt. 2025", date(2025, 10, 22)),
+        ("Mittwoch, 22. Oktober 2025", date(2025, 10, 22)),
+        ("1. Dezember 2025, 11:30 Uhr", date(2025, 12, 1)),
+        ("BEIJING, February 7, 2026, 01:15 GMT+8", date(2026, 2, 7)),
+        ("Sept. 15, 2025", date(2025, 9, 15)),
+        ("16 July, 2025", date(2025, 7, 16)),
+        ("Updated: 4:43pm, 26 Oct, 2021", date(2021, 10, 26)),
+        ("31.02.2026", None),  # no such day
+        ("The plant opens in 2029.", None),  # a year alone is no date
+        ("Room 12.03", None),
+    ],
+)
 def test_date_forms(text, expected):
     assert dates.parse(text) == expected
 
 
 def test_publication_date_prefers_a_marked_header_line_over_body_dates():
-    text = ("Wirtschaft\nNordwind eröffnet Windpark\nVon Jens Hartmann\nStand: 13.03.2026, 07:01 Uhr\n"
-            "Am 12. März 2026 hat Nordwind Energie den Windpark Helgoland Süd eröffnet, wie das Unternehmen "
-            "mitteilte. " * 3)
+    text = (
+        "Wirtschaft\nNordwind eröffnet Windpark\nVon Jens Hartmann\nStand: 13.03.2026, 07:01 Uhr\n"
+        "Am 12. März 2026 hat Nordwind Energie den Windpark Helgoland Süd eröffnet, wie das Unternehmen "
+        "mitteilte. " * 3
+    )
     assert dates.publication_date(text) == date(2026, 3, 13)
 
 
 def test_a_date_only_in_the_body_is_not_a_publication_date():
-    text = ("Calder to cut 600 jobs and close its Reno plant\nBy Laura Finch\n" +
-            "The company said on September 14, 2025 that it would close the plant, in a long statement "
-            "that also named the chief executive and gave reasons for the decision over several pages. " * 3)
+    text = (
+        "Calder to cut 600 jobs and close its Reno plant\nBy Laura Finch\n"
+        + "The company said on September 14, 2025 that it would close the plant, in a long statement "
+        "that also named the chief executive and gave reasons for the decision over several pages. " * 3
+    )
     assert dates.publication_date(text) is None
 
 
-@pytest.mark.parametrize("line", [
-    "16 July, 2025", "BEIJING, February 7, 2026, 01:15 GMT+8", "Stand: 19.01.2026, 06:45 Uhr",
-    "09.02.2026 - 07:01:12", "Updated: 4:43pm, 26 Oct, 2021", "HAMBURG, Jan 19 (Continental Wire) -",
-    "By Laura Finch, Energy Correspondent", "Von Jens Hartmann und Maria Berger", "Wirtschaft",
-    "Energy & Climate", "Harbor Business Daily", "Wirtschaftsblatt Online › Unternehmen › Industrie",
-    "The Rhine Observer — English edition", "Share this article",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "16 July, 2025",
+        "BEIJING, February 7, 2026, 01:15 GMT+8",
+        "Stand: 19.01.2026, 06:45 Uhr",
+        "09.02.2026 - 07:01:12",
+        "Updated: 4:43pm, 26 Oct, 2021",
+        "HAMBURG, Jan 19 (Continental Wire) -",
+        "By Laura Finch, Energy Correspondent",
+        "Von Jens Hartmann und Maria Berger",
+        "Wirtschaft",
+        "Energy & Climate",
+        "Harbor Business Daily",
+        "Wirtschaftsblatt Online › Unternehmen › Industrie",
+        "The Rhine Observer — English edition",
+        "Share this article",
+    ],
+)
 def test_never_a_headline(line):
     assert not headlines.reads_as_title(line)
 
 
-@pytest.mark.parametrize("line", [
-    "Calder Robotics to cut 600 jobs and shut Reno plant",
-    "Warnstreik im Hamburger Hafen: Ver.di legt Containerterminals lahm",
-    "Calder Robotics streicht 600 Stellen – Dortmunder Standort bleibt verschont",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Calder Robotics to cut 600 jobs and shut Reno plant",
+        "Warnstreik im Hamburger Hafen: Ver.di legt Containerterminals lahm",
+        "Calder Robotics streicht 600 Stellen – Dortmunder Standort bleibt verschont",
+    ],
+)
 def test_headlines_read_as_titles(line):
     assert headlines.reads_as_title(line)
 
 
 def test_headline_from_html_prefers_h1_then_title_without_outlet_suffix():
-    page = "<html><head><title>Nordwind opens its North Sea wind farm | Harbor Business Daily</title></head>" \
-           "<body><nav>Home</nav><p>Text.</p></body></html>"
+    page = (
+        "<html><head><title>Nordwind opens its North Sea wind farm | Harbor Business Daily</title></head>"
+        "<body><nav>Home</nav><p>Text.</p></body></html>"
+    )
     assert headlines.from_html(page) == "Nordwind opens its North Sea wind farm"
-    assert headlines.from_html(page.replace("<nav>", "<h1>Nordwind opens Helgoland Süd at last</h1><nav>")) == \
-        "Nordwind opens Helgoland Süd at last"
+    assert (
+        headlines.from_html(page.replace("<nav>", "<h1>Nordwind opens Helgoland Süd at last</h1><nav>"))
+        == "Nordwind opens Helgoland Süd at last"
+    )
 
 
 def test_headline_from_text_skips_labels_datelines_and_bylines():
-    lines = ["MARKETS", "Updated: 5:12pm, 3 Feb, 2026", "By Laura Finch",
-             "Calder Robotics agrees to buy lidar maker Brightline for $430 million",
-             "PITTSBURGH, Feb 3 (Continental Wire) - Calder Robotics said on Tuesday it would buy Brightline."]
+    lines = [
+        "MARKETS",
+        "Updated: 5:12pm, 3 Feb, 2026",
+        "By Laura Finch",
+        "Calder Robotics agrees to buy lidar maker Brightline for $430 million",
+        "PITTSBURGH, Feb 3 (Continental Wire) - Calder Robotics said on Tuesday it would buy Brightline.",
+    ]
     assert headlines.from_text(lines) == "Calder Robotics agrees to buy lidar maker Brightline for $430 million"
 
 
 def test_no_headline_is_taken_from_the_body():
-    lines = ["Elon Musks Tesla trainiert nun KI-Modelle in China, während Donald Trump im Fernsehen behauptet, "
-             "Amerika sei weit voraus.", "Sie sagten, das Zentrum sei wichtig.",
-             "Diese Anlagen werden verwendet. Der Lieferant wurde nicht genannt."]
+    lines = [
+        "Elon Musks Tesla trainiert nun KI-Modelle in China, während Donald Trump im Fernsehen behauptet, "
+        "Amerika sei weit voraus.",
+        "Sie sagten, das Zentrum sei wichtig.",
+        "Diese Anlagen werden verwendet. Der Lieferant wurde nicht genannt.",
+    ]
     assert headlines.from_text(lines) is None

@@ -25,7 +25,7 @@ def digest_json(ws, **kw):
 def assert_citations_verbatim(ws, citations):
     for c in citations:
         text = ws.catalog.article(c["article_id"]).text
-        assert text[c["start"]:c["end"]] == c["quote"] and c["quote"]
+        assert text[c["start"] : c["end"]] == c["quote"] and c["quote"]
         assert {"n", "article_id", "source", "title", "chunk_id", "quote"} <= set(c)
 
 
@@ -47,12 +47,18 @@ def test_seeds_form_the_two_stories(real_ws):
     assert d["selection"]["by_published_date"] == 1 and d["selection"]["by_ingest_time"] == 4
 
 
-SYNTH_A = ("Acme Motors said on Monday that its new Falcon battery plant in Leipzig will employ 1,200 workers. "
-           "Chief executive Mara Lindqvist said the plant cells reach 24% efficiency. Production starts in March.\n")
-SYNTH_B = ("The Falcon plant of Acme Motors in Leipzig is set to open with 900 workers, Mara Lindqvist told reporters. "
-           "Lindqvist said the Falcon plant cells reach 24% efficiency. Analysts expect strong demand.\n")
-SYNTH_C = ("Rainfall in Lisbon broke a ninety-year record on Tuesday, the national weather service said. "
-           "Streets near the river flooded and two schools closed for the day. More rain is expected.\n")
+SYNTH_A = (
+    "Acme Motors said on Monday that its new Falcon battery plant in Leipzig will employ 1,200 workers. "
+    "Chief executive Mara Lindqvist said the plant cells reach 24% efficiency. Production starts in March.\n"
+)
+SYNTH_B = (
+    "The Falcon plant of Acme Motors in Leipzig is set to open with 900 workers, Mara Lindqvist told reporters. "
+    "Lindqvist said the Falcon plant cells reach 24% efficiency. Analysts expect strong demand.\n"
+)
+SYNTH_C = (
+    "Rainfall in Lisbon broke a ninety-year record on Tuesday, the national weather service said. "
+    "Streets near the river flooded and two schools closed for the day. More rain is expected.\n"
+)
 
 
 def synthetic_corpus(tmp_path) -> Path:
@@ -62,8 +68,9 @@ def synthetic_corpus(tmp_path) -> Path:
     (d / "b.txt").write_text(SYNTH_B, encoding="utf-8")
     (d / "c.txt").write_text(SYNTH_C, encoding="utf-8")
     # a syndicated copy of a.txt with a different footer line
-    (d / "a-copy.txt").write_text(SYNTH_A + "Read more on partner sites.\nDistributed by Wire Service.\n",
-                                  encoding="utf-8")
+    (d / "a-copy.txt").write_text(
+        SYNTH_A + "Read more on partner sites.\nDistributed by Wire Service.\n", encoding="utf-8"
+    )
     return d
 
 
@@ -80,8 +87,11 @@ def test_disagreeing_figures_are_flagged_and_copies_collapse(tmp_path, real_ws):
     assert flagged, acme["disagreements"]
     quotes = " ".join(c["quote"] for dg in flagged for c in dg["claims"])
     assert "1,200" in quotes and "900" in quotes
-    assert not any("24%" in c["quote"] and "1,200" not in c["quote"] and "900" not in c["quote"]
-                   for dg in flagged for c in dg["claims"])  # same figure in both: no disagreement
+    assert not any(
+        "24%" in c["quote"] and "1,200" not in c["quote"] and "900" not in c["quote"]
+        for dg in flagged
+        for c in dg["claims"]
+    )  # same figure in both: no disagreement
     assert by_sources[("c.txt",)]["disagreements"] == []
 
 
@@ -102,10 +112,14 @@ def test_second_digest_marks_what_is_new(tmp_path, fake_embedder):
     assert [a["source"] for s in new for a in s["articles"]] == ["c.txt"]
 
 
-SYNTH_D = ("Acme Motors confirmed on Tuesday that the Falcon battery plant in Leipzig will employ 1,200 workers, "
-           "Mara Lindqvist said. The Falcon plant cells reach 24% efficiency, she added.\n")
-SYNTH_E = ("A ferry strike halted crossings between Helsinki and Tallinn on Friday, the operators said. "
-           "Unions demand higher wages for deck crews. Talks resume next week.\n")
+SYNTH_D = (
+    "Acme Motors confirmed on Tuesday that the Falcon battery plant in Leipzig will employ 1,200 workers, "
+    "Mara Lindqvist said. The Falcon plant cells reach 24% efficiency, she added.\n"
+)
+SYNTH_E = (
+    "A ferry strike halted crossings between Helsinki and Tallinn on Friday, the operators said. "
+    "Unions demand higher wages for deck crews. Talks resume next week.\n"
+)
 
 
 def _items(texts, sim):
@@ -123,7 +137,7 @@ def test_known_stories_never_merge_or_split():
 
     params = Params(threshold=0.5, average_link=0.0, max_days=3)
     # b links to a and (more strongly) to c: free grouping glues all three together
-    items, sim = _items(["a a", "b b", "c c"], np.array([[1, .9, .1], [.9, 1, .95], [.1, .95, 1]]))
+    items, sim = _items(["a a", "b b", "c c"], np.array([[1, 0.9, 0.1], [0.9, 1, 0.95], [0.1, 0.95, 1]]))
     assert [len(s.members) for s in group(items, params, sim)] == [3]
     # a and c belong to stories of earlier digests: b joins one of them, the two stay apart
     stories = group(items, params, sim, known=["S1", None, "S2"])
@@ -158,11 +172,13 @@ def test_ledes_placing_an_event_differently_are_penalised():
     january = "Delta Foods said in January it will build a chip factory. Priya Natarajan expects 4700 jobs."
     items[1] = item(january, january)
     assert similarity_matrix(items, Params(place_penalty=0.7, conflict_penalty=0.0))[0, 1] == pytest.approx(
-        similarity_matrix(items, Params(place_penalty=0.0, conflict_penalty=0.0))[0, 1])
+        similarity_matrix(items, Params(place_penalty=0.0, conflict_penalty=0.0))[0, 1]
+    )
     # a report that also names the other's place anywhere is not in conflict
     items[1] = item(lisbon, lisbon + " Its first plant, in Porto, opened last year.")
     assert similarity_matrix(items, Params(place_penalty=0.7, conflict_penalty=0.0))[0, 1] == pytest.approx(
-        similarity_matrix(items, Params(place_penalty=0.0, conflict_penalty=0.0))[0, 1])
+        similarity_matrix(items, Params(place_penalty=0.0, conflict_penalty=0.0))[0, 1]
+    )
 
 
 def test_story_facts_read_german_as_english_and_ignore_the_outlet():
@@ -170,9 +186,11 @@ def test_story_facts_read_german_as_english_and_ignore_the_outlet():
 
     from rag.digest.stories import story_facts
 
-    de = SimpleNamespace(language="de", outlet="Nordsee Zeitung",
-                         text="Die Hafenarbeiter in Bremerhaven streikten am Dienstag. Die Schiffe warten. "
-                              "Quelle: Nordsee Zeitung")
+    de = SimpleNamespace(
+        language="de",
+        outlet="Nordsee Zeitung",
+        text="Die Hafenarbeiter in Bremerhaven streikten am Dienstag. Die Schiffe warten. Quelle: Nordsee Zeitung",
+    )
     got = story_facts(de)
     assert "breme" in got  # a place stays a name
     assert not {"hafen", "schif", "diens", "nords", "zeitu"} & got  # nouns, weekday, outlet: not facts
@@ -271,8 +289,9 @@ def test_summary_of_one_article_quotes_only_that_article(fake_ws):
 
 
 def test_topic_summary_cites_several_outlets(fake_ws):
-    s = summarize_topic(fake_ws, "What did David Sacks say about how far China is behind?",
-                        make_engine(fake_ws, EngineName.extractive))
+    s = summarize_topic(
+        fake_ws, "What did David Sacks say about how far China is behind?", make_engine(fake_ws, EngineName.extractive)
+    )
     sacks = [p for p in s.points if "Sacks" in p.text]
     assert sacks and {c.source[:3] for c in sacks[0].citations} == {"000", "002"}
 
@@ -281,8 +300,10 @@ def test_generated_summary_is_verified_or_replaced(fake_ws):
     row = next(r for r in fake_ws.catalog.articles() if r.source.startswith("003_"))
     chunks = fake_ws.catalog.chunks(row.article_id)
     k = next(i for i, c in enumerate(chunks, 1) if "Li Qiang" in c.text)
-    good = (f"- Musk met Chinese Premier Li Qiang in Beijing [{k}].\n- Tesla considers a data center in China [1].\n"
-            f"- Tesla faces competition from BYD [{next(i for i, c in enumerate(chunks, 1) if 'BYD' in c.text)}].")
+    good = (
+        f"- Musk met Chinese Premier Li Qiang in Beijing [{k}].\n- Tesla considers a data center in China [1].\n"
+        f"- Tesla faces competition from BYD [{next(i for i, c in enumerate(chunks, 1) if 'BYD' in c.text)}]."
+    )
     s = summarize_article(fake_ws, row.source, QueuedEngine.make(fake_ws, [good]))
     assert s.fallback_reason is None and len(s.points) == 3 and "Li Qiang" in s.points[0].text
     bad = "- Musk met Premier Li Qiang 17 times [1].\n- Tesla is great [1].\n- More [1]."
@@ -325,9 +346,23 @@ class _Anchors(HTMLParser):
 def chromium(*args, timeout=60):
     exe = shutil.which("chromium")
     assert exe, "Debian chromium is required for this test (scripts/setup.sh installs it)"
-    return subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                           *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.slow
@@ -335,9 +370,10 @@ def test_html_digest_in_a_real_browser(real_ws, tmp_path):
     from rag.digest import render as render_digest
 
     page = tmp_path / "digest.html"
-    page.write_text(render_digest.page(make_digest(real_ws, None, None, True,
-                                                   make_engine(real_ws, EngineName.extractive))),
-                    encoding="utf-8")
+    page.write_text(
+        render_digest.page(make_digest(real_ws, None, None, True, make_engine(real_ws, EngineName.extractive))),
+        encoding="utf-8",
+    )
     profile = tmp_path / "profile"
     dom = chromium(f"--user-data-dir={profile}", "--dump-dom", page.as_uri())
     assert dom.returncode == 0, dom.stderr[-500:]
@@ -349,8 +385,9 @@ def test_html_digest_in_a_real_browser(real_ws, tmp_path):
     assert parsed.external == []  # self-contained
     for name, size in (("phone", "390,844"), ("desktop", "1280,900")):
         shot = tmp_path / f"{name}.png"
-        r = chromium(f"--user-data-dir={profile}-{name}", f"--window-size={size}", f"--screenshot={shot}",
-                     page.as_uri())
+        r = chromium(
+            f"--user-data-dir={profile}-{name}", f"--window-size={size}", f"--screenshot={shot}", page.as_uri()
+        )
         assert r.returncode == 0 and shot.exists() and shot.stat().st_size > 5000, r.stderr[-500:]
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -367,8 +404,10 @@ def test_generated_digest_points_are_verified_per_story(fake_ws):
     # one reply per story: the first story's reply cites a made-up figure, the second's is fine
     stories_before = digest_json(fake_ws)["stories"]
     assert len(stories_before) >= 1
-    replies = ["- Tesla trains AI in China with 9000 engineers [1].\n- More [1].",
-               "- Tesla trains AI in China [1].\n- Tesla is in China [2]."] * 5
+    replies = [
+        "- Tesla trains AI in China with 9000 engineers [1].\n- More [1].",
+        "- Tesla trains AI in China [1].\n- Tesla is in China [2].",
+    ] * 5
     d = make_digest(fake_ws, None, None, True, QueuedEngine.make(fake_ws, replies)).to_json()
     for s in d["stories"]:
         assert not any("9000" in p["text"] for p in s["points"])
@@ -383,13 +422,26 @@ def test_citation_numbers_run_through_the_digest_and_follow_the_quote():
     from rag.spans import Citation
 
     def cite(n, article, start):
-        return Citation(start, start + 5, "quote", n=n, article_id=article, source=f"{article}.txt", title="T",
-                        chunk_id=f"{article}-0")
+        return Citation(
+            start,
+            start + 5,
+            "quote",
+            n=n,
+            article_id=article,
+            source=f"{article}.txt",
+            title="T",
+            chunk_id=f"{article}-0",
+        )
 
     art = DigestArticle("a", "a.txt", "T", None, "en", "2026-01-01", "published", new=True)
     # a generated story numbers its points from 1; its disagreement's claim came from the digest-wide count (1 too)
-    first = Story("s1", "One", [Point("X [1]. Y [2].", [cite(1, "a", 0), cite(2, "a", 10)])], [art],
-                  [Disagreement("cost", "figure", [cite(1, "b", 50), cite(2, "a", 10)])])
+    first = Story(
+        "s1",
+        "One",
+        [Point("X [1]. Y [2].", [cite(1, "a", 0), cite(2, "a", 10)])],
+        [art],
+        [Disagreement("cost", "figure", [cite(1, "b", 50), cite(2, "a", 10)])],
+    )
     second = Story("s2", "Two", [Point("Z [1].", [cite(1, "c", 0)])], [art], [])
     _renumber([first, second])
     assert first.points[0].text == "X [1]. Y [2]."

@@ -37,7 +37,7 @@ class Recording:
 def seed_texts():
     words = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.iterdir())).split()
     rng = random.Random(1)
-    return [" ".join(words[i:i + rng.choice([6, 15, 40, 120, 180])]) for i in range(0, len(words) - 200, 41)]
+    return [" ".join(words[i : i + rng.choice([6, 15, 40, 120, 180])]) for i in range(0, len(words) - 200, 41)]
 
 
 @pytest.mark.slow

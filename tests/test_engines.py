@@ -27,11 +27,14 @@ def test_verified_generated_answer_is_kept(fake_ws):
     assert engine.prompts[0][0] == q
 
 
-@pytest.mark.parametrize("bad", [
-    "Tony Dokoupil interviewed Trump on CBS [9].",          # unknown passage id
-    "Trump told CBS that China trails by 42 months [1].",   # made-up number
-    "Anderson Cooper interviewed Trump [1].",               # made-up name
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Tony Dokoupil interviewed Trump on CBS [9].",  # unknown passage id
+        "Trump told CBS that China trails by 42 months [1].",  # made-up number
+        "Anderson Cooper interviewed Trump [1].",  # made-up name
+    ],
+)
 def test_unverifiable_answer_is_replaced_by_evidence(fake_ws, bad):
     q = "Who interviewed Trump on CBS?"
     passages = retrieve(fake_ws, q)

@@ -35,16 +35,21 @@ def test_facts_match_case_and_punctuation_insensitively():
     assert not contains("The 124 units", "24")
 
 
-@pytest.mark.parametrize("case,problem", [
-    ('{id: a, type: bogus, question: "Q?", all_of: [x], sources: [001_ae76c90e14592450.txt]}', "type 'bogus'"),
-    ('{id: a, type: single, question: "Q?", all_of: [x]}', "'sources'"),
-    ('{id: a, type: single, question: "Q?", sources: [001_ae76c90e14592450.txt]}', "expects no fact"),
-    ('{id: a, type: single, question: "Q?", all_of: [x], sources: [nope.txt]}', "'nope.txt' is not a file"),
-    ('{id: a, type: unanswerable, question: "Q?", all_of: [x], refuse: true}', "cannot expect facts"),
-    ('{id: a, type: single, question: "", all_of: [x], sources: [001_ae76c90e14592450.txt]}', "'question'"),
-    ('{id: a, type: single, question: "Q?", all_of: [x], sources: [001_ae76c90e14592450.txt], colour: red}',
-     "unknown keys"),
-])
+@pytest.mark.parametrize(
+    "case,problem",
+    [
+        ('{id: a, type: bogus, question: "Q?", all_of: [x], sources: [001_ae76c90e14592450.txt]}', "type 'bogus'"),
+        ('{id: a, type: single, question: "Q?", all_of: [x]}', "'sources'"),
+        ('{id: a, type: single, question: "Q?", sources: [001_ae76c90e14592450.txt]}', "expects no fact"),
+        ('{id: a, type: single, question: "Q?", all_of: [x], sources: [nope.txt]}', "'nope.txt' is not a file"),
+        ('{id: a, type: unanswerable, question: "Q?", all_of: [x], refuse: true}', "cannot expect facts"),
+        ('{id: a, type: single, question: "", all_of: [x], sources: [001_ae76c90e14592450.txt]}', "'question'"),
+        (
+            '{id: a, type: single, question: "Q?", all_of: [x], sources: [001_ae76c90e14592450.txt], colour: red}',
+            "unknown keys",
+        ),
+    ],
+)
 def test_malformed_cases_name_the_file_and_the_case(tmp_path, seeds_copy, case, problem):
     f = write_cases(tmp_path, seeds_copy, f"corpus: corpus\ncases:\n  - {case}\n")
     with pytest.raises(UsageError) as err:
@@ -126,18 +131,37 @@ def test_shipped_cases_are_well_formed_and_cover_every_type():
     cases = [c for f in files for c in f.cases]
     assert len(cases) >= 40
     kinds = {c.type for c in cases}
-    assert {"single", "multi_source", "german_only", "german_question", "multi_fact", "number", "date",
-            "unanswerable", "summary", "digest"} <= kinds
+    assert {
+        "single",
+        "multi_source",
+        "german_only",
+        "german_question",
+        "multi_fact",
+        "number",
+        "date",
+        "unanswerable",
+        "summary",
+        "digest",
+    } <= kinds
     assert sum(c.refuse for c in cases) >= 5
     assert sum(c.type in ("summary", "digest") for c in cases) >= 5
 
 
-@pytest.mark.parametrize("case,problem", [
-    ('{id: s, type: summary, all_of: [x], sources: [001_ae76c90e14592450.txt]}', "exactly one of 'article' or 'topic'"),
-    ('{id: s, type: summary, article: a, topic: b, all_of: [x], sources: [001_ae76c90e14592450.txt]}', "exactly one"),
-    ('{id: s, type: digest, stories: [[nope.txt]]}', "'nope.txt' is not a file"),
-    ('{id: s, type: digest}', "needs 'stories'"),
-])
+@pytest.mark.parametrize(
+    "case,problem",
+    [
+        (
+            "{id: s, type: summary, all_of: [x], sources: [001_ae76c90e14592450.txt]}",
+            "exactly one of 'article' or 'topic'",
+        ),
+        (
+            "{id: s, type: summary, article: a, topic: b, all_of: [x], sources: [001_ae76c90e14592450.txt]}",
+            "exactly one",
+        ),
+        ("{id: s, type: digest, stories: [[nope.txt]]}", "'nope.txt' is not a file"),
+        ("{id: s, type: digest}", "needs 'stories'"),
+    ],
+)
 def test_malformed_summary_and_digest_cases(tmp_path, seeds_copy, case, problem):
     f = write_cases(tmp_path, seeds_copy, f"corpus: corpus\ncases:\n  - {case}\n")
     with pytest.raises(UsageError, match=problem):
@@ -202,8 +226,10 @@ def test_blind_bank_splits_are_fixed_disjoint_and_reproducible(tmp_path):
                 assert c.id not in ids, f"{c.id} in {ids.get(c.id)} and {split}"
                 ids[c.id] = split
     assert len(ids) >= 300
-    story_split = {a["file"]: a["split"] for a in
-                   yaml.safe_load((ROOT / "evals" / "labels" / "corpus.yaml").read_text())["articles"]}
+    story_split = {
+        a["file"]: a["split"]
+        for a in yaml.safe_load((ROOT / "evals" / "labels" / "corpus.yaml").read_text())["articles"]
+    }
     for split in ("train", "dev", "test"):
         for cf in load([ROOT / "evals" / "splits" / split]):
             for c in cf.cases:
@@ -214,12 +240,16 @@ def test_blind_bank_splits_are_fixed_disjoint_and_reproducible(tmp_path):
 
 
 def test_eval_reports_the_question_figures(tmp_path, seeds_copy):
-    f = write_cases(tmp_path, seeds_copy, """corpus: corpus
+    f = write_cases(
+        tmp_path,
+        seeds_copy,
+        """corpus: corpus
 cases:
   - {id: a, type: german_only, question: "Who interviewed Trump on CBS?", all_of: [Dokoupil],
      sources: [002_cf314d619be69ddf.txt]}
   - {id: u, type: unanswerable, question: "What did the Mars colony mayor say about tariffs?"}
-""")
+""",
+    )
     out = tmp_path / "r.json"
     r = rag("eval", "--cases", str(f), "--min-pass", "0", "--json", str(out))
     assert r.returncode == 0, r.stderr

@@ -183,8 +183,9 @@ def test_rag_home_inside_the_ingested_folder_is_never_read_as_articles(tmp_path,
 
 def test_unchanged_text_gets_the_metadata_a_newer_reader_extracts(fake_ws, seeds_copy, fake_embedder):
     row = next(r for r in fake_ws.catalog.articles() if r.source.startswith("004"))
-    fake_ws.catalog.db.execute("UPDATE articles SET title='stale', published=NULL WHERE article_id=?",
-                               (row.article_id,))  # as an older rag stored it
+    fake_ws.catalog.db.execute(
+        "UPDATE articles SET title='stale', published=NULL WHERE article_id=?", (row.article_id,)
+    )  # as an older rag stored it
     before = fake_embedder.texts
     report = ingest(fake_ws, [seeds_copy])
     again = fake_ws.catalog.article(row.article_id)

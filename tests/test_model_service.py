@@ -21,16 +21,22 @@ def ask_via(fake, **env):
     def chats():
         return [q for q in fake.requests if "messages" in q]
 
-    r = rag("ask", "Who interviewed Trump on CBS?", env_extra={"OPENAI_BASE_URL": fake.base_url,
-                                                               "OPENAI_API_KEY": SECRET, **env})
+    r = rag(
+        "ask",
+        "Who interviewed Trump on CBS?",
+        env_extra={"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": SECRET, **env},
+    )
     return r, len(chats())
 
 
-@pytest.mark.parametrize("status,code,words", [
-    (401, 6, "refused the API key (401)"),
-    (429, 7, "rate limiting (429)"),
-    (500, 5, "HTTP 500"),
-])
+@pytest.mark.parametrize(
+    "status,code,words",
+    [
+        (401, 6, "refused the API key (401)"),
+        (429, 7, "rate limiting (429)"),
+        (500, 5, "HTTP 500"),
+    ],
+)
 def test_http_failures(store, status, code, words):
     headers = {"x-request-id": "req_abc123"} | ({"retry-after": "0"} if status == 429 else {})
     fake = FakeOpenAI([(status, ({"error": {"message": f"nope, key {SECRET}"}}, headers))])
@@ -45,8 +51,15 @@ def test_http_failures(store, status, code, words):
 
 
 def test_connection_refused(store):
-    r = rag("ask", "Who?", env_extra={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": SECRET,
-                                      "RAG_OPENAI__MAX_RETRIES": "1"})
+    r = rag(
+        "ask",
+        "Who?",
+        env_extra={
+            "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+            "OPENAI_API_KEY": SECRET,
+            "RAG_OPENAI__MAX_RETRIES": "1",
+        },
+    )
     assert "cannot connect" in one_line_error(r, 5)
 
 
@@ -82,7 +95,9 @@ def test_a_forced_crash_never_prints_the_key(store, tmp_path):
         "import rag.answer.engines\n"
         "def boom(self, *a, **k):\n"
         "    raise RuntimeError('internal failure while using key ' + os.environ['OPENAI_API_KEY'])\n"
-        "rag.answer.engines.Engine.answer = boom\n", encoding="utf-8")
+        "rag.answer.engines.Engine.answer = boom\n",
+        encoding="utf-8",
+    )
     fake = FakeOpenAI([("stream", "unused")])
     try:
         r, _ = ask_via(fake, PYTHONPATH=str(hook))

@@ -14,7 +14,7 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
-HOOK = '''
+HOOK = """
 import os, sys
 _log = os.environ["RAG_TEST_NET_LOG"]
 def _audit(event, args):
@@ -24,7 +24,7 @@ def _audit(event, args):
         with open(_log, "a") as fh:
             fh.write(f"{event} {args[1:]!r}\\n")
 sys.addaudithook(_audit)
-'''
+"""
 
 
 def test_everything_works_with_no_network_and_tries_none(tmp_path, seeds_copy):
@@ -35,14 +35,24 @@ def test_everything_works_with_no_network_and_tries_none(tmp_path, seeds_copy):
     (hook / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
     log = tmp_path / "net.log"
     # a fresh model cache, so the one-time MiniLM -> ONNX export (transformers, torch) runs offline too
-    env = {**os.environ, "PYTHONPATH": str(hook), "RAG_TEST_NET_LOG": str(log),
-           "RAG_MODELS_DIR": str(tmp_path / "models")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(hook),
+        "RAG_TEST_NET_LOG": str(log),
+        "RAG_MODELS_DIR": str(tmp_path / "models"),
+    }
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TIKTOKEN_CACHE_DIR"):
         env.pop(var, None)  # the product must not rely on the test environment for these
 
     def run(*args):
-        r = subprocess.run(["unshare", "-n", sys.executable, "-m", "rag", *args], env=env, cwd=ROOT,
-                           capture_output=True, text=True, timeout=600)
+        r = subprocess.run(
+            ["unshare", "-n", sys.executable, "-m", "rag", *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert r.returncode == 0, (args, r.stderr[-800:])
         return r.stdout
 

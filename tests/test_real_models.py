@@ -43,11 +43,11 @@ def test_store_reopens_in_a_new_process_with_the_same_contents(real_ws):
 
 CASES = [
     # (question, fact that must be in the answer and in a cited quote, source file prefix)
-    ("Who interviewed Trump on CBS?", "Dokoupil", "002"),                     # German-only fact, English question
-    ("Where did Trump repeat his claim on January 21?", "Davos", "002"),      # German-only fact
-    ("What did Demis Hassabis say about China?", "sechs Monate", "002"),      # German-only fact
-    ("Welche Wirkungsgrade erreichen die Solarzellen?", "24", "002"),          # German question
-    ("Who did Elon Musk meet in Beijing?", "Li Qiang", "00[13]"),             # several outlets
+    ("Who interviewed Trump on CBS?", "Dokoupil", "002"),  # German-only fact, English question
+    ("Where did Trump repeat his claim on January 21?", "Davos", "002"),  # German-only fact
+    ("What did Demis Hassabis say about China?", "sechs Monate", "002"),  # German-only fact
+    ("Welche Wirkungsgrade erreichen die Solarzellen?", "24", "002"),  # German question
+    ("Who did Elon Musk meet in Beijing?", "Li Qiang", "00[13]"),  # several outlets
     ("What efficiency do the heterojunction solar cells achieve?", "24%", "000"),  # a number
 ]
 
@@ -66,15 +66,18 @@ def test_cited_answers_on_the_seeds(real_ws, question, fact, source):
     assert any(re.match(source, c.source) for c in backing)
     for c in shown:
         assert c.quote in seed_text(c.source)  # verbatim, checked against the file itself
-        assert seed_text(c.source)[c.start:c.end] == c.quote
+        assert seed_text(c.source)[c.start : c.end] == c.quote
 
 
-@pytest.mark.parametrize("question", [
-    "What was Tesla's revenue in 2023?",
-    "Who is the CEO of BYD?",
-    "How many cars did Tesla sell in China?",
-    "What is the price of Tesla FSD in China?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was Tesla's revenue in 2023?",
+        "Who is the CEO of BYD?",
+        "How many cars did Tesla sell in China?",
+        "What is the price of Tesla FSD in China?",
+    ],
+)
 def test_unanswerable_questions_are_refused(real_ws, question):
     a = ask(real_ws, question, EngineName.extractive)
     assert a.refused and a.answer in (CANNOT_ANSWER, CLOSEST) and a.citations == []

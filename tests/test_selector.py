@@ -10,14 +10,27 @@ from rag.spans import Evidence, Passage
 MODEL = selector.Model(
     weights={k: (1.0 if k == "cov" else 0.0) for k in FEATURES},
     answer_weights={"top": 1.0, "margin": 0.0, "share": 0.0, "type_ok": 0.0, "names_ctx": 0.0},
-    answer_bias=0.0, answer_threshold=0.6, closest_threshold=0.3, keep_ratio=0.5)
+    answer_bias=0.0,
+    answer_threshold=0.6,
+    closest_threshold=0.3,
+    keep_ratio=0.5,
+)
 
 
 def cand(text: str, cov: float, type_ok: float = 1.0, names_art: float = 1.0, source: str = "a.txt") -> Evidence:
-    p = Passage(0, len(text), text, chunk_id=f"{source}-0", article_id=source, position=0,
-                source=source, title="T", language="en", score=1.0)
-    feats = {k: 0.0 for k in FEATURES} | {"cov": cov, "type_ok": type_ok, "names_art": names_art,
-                                          "names_ctx": 1.0}
+    p = Passage(
+        0,
+        len(text),
+        text,
+        chunk_id=f"{source}-0",
+        article_id=source,
+        position=0,
+        source=source,
+        title="T",
+        language="en",
+        score=1.0,
+    )
+    feats = {k: 0.0 for k in FEATURES} | {"cov": cov, "type_ok": type_ok, "names_art": names_art, "names_ctx": 1.0}
     return Evidence(0, len(text), text, passage=p, features=feats)
 
 
@@ -26,15 +39,18 @@ def decide(*cands):
 
 
 def test_confident_best_sentence_answers_and_close_ones_join():
-    sel = decide(cand("Sales rose 5% in May.", 2.0), cand("Profit fell 3% in June.", 1.5),
-                 cand("The weather was fine.", 0.1))
+    sel = decide(
+        cand("Sales rose 5% in May.", 2.0), cand("Profit fell 3% in June.", 1.5), cand("The weather was fine.", 0.1)
+    )
     assert [e.text for e in sel.chosen] == ["Sales rose 5% in May.", "Profit fell 3% in June."]  # exp(-0.5) >= 0.5
     assert sel.closest == []
 
 
 def test_near_copies_are_not_repeated():
-    sel = decide(cand("Sales rose 5% in May, the firm said.", 2.0),
-                 cand("Sales rose 5% in May, the firm said on Monday.", 1.9, source="b.txt"))
+    sel = decide(
+        cand("Sales rose 5% in May, the firm said.", 2.0),
+        cand("Sales rose 5% in May, the firm said on Monday.", 1.9, source="b.txt"),
+    )
     assert len(sel.chosen) == 1
 
 

@@ -20,8 +20,13 @@ pytestmark = pytest.mark.slow
 def server(seeds_copy):
     assert rag("ingest", str(seeds_copy)).returncode == 0
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port)], env={**os.environ},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/health", 120, proc)
@@ -69,7 +74,12 @@ def test_bad_requests_get_json_errors(server):
 
 def test_chat_answers_question_after_question(seeds_copy):
     assert rag("ingest", str(seeds_copy)).returncode == 0
-    r = subprocess.run([sys.executable, "-m", "rag", "chat"], input="Who interviewed Trump on CBS?\n"
-                       "What was Tesla's revenue in 2023?\n/quit\n", capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "rag", "chat"],
+        input="Who interviewed Trump on CBS?\nWhat was Tesla's revenue in 2023?\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert "Dokoupil" in r.stdout and "The articles don't say." in r.stdout and "Sources:" in r.stdout

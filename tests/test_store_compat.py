@@ -101,8 +101,9 @@ def test_symlinks_out_of_the_folder_are_not_followed(tmp_path, fake_embedder):
 def test_dot_dot_paths_resolve_inside_the_given_folder_only(tmp_path, fake_embedder):
     corpus = tmp_path / "corpus"
     (corpus / "sub").mkdir(parents=True)
-    (corpus / "sub" / "a.txt").write_text("Acme opened a plant in Leipzig on Monday, the company said.\n",
-                                          encoding="utf-8")
+    (corpus / "sub" / "a.txt").write_text(
+        "Acme opened a plant in Leipzig on Monday, the company said.\n", encoding="utf-8"
+    )
     (tmp_path / "elsewhere.txt").write_text("Not part of the corpus at all, officials said.\n", encoding="utf-8")
     ws = make_ws(fake_embedder)
     report = ingest(ws, [corpus / "sub" / ".." / "sub"])
@@ -111,12 +112,19 @@ def test_dot_dot_paths_resolve_inside_the_given_folder_only(tmp_path, fake_embed
     assert all(".." not in r.source for r in ws.catalog.articles())
 
 
-@pytest.mark.parametrize("name,data,expect", [
-    ("latin1.txt", "Der Bürgermeister sagte am Montag, die Straße werde gebaut.".encode("latin-1"), "Straße"),
-    ("utf16.txt", "Die Regierung erklärte am Dienstag, die Preise seien gefallen.".encode("utf-16"), "Preise"),
-    ("page.html", b"<html><head><style>b{}</style><script>var x=1;</script></head><body><p>Acme said on Monday "
-                  b"it will hire 300 people.</p></body></html>", "hire 300 people"),
-])
+@pytest.mark.parametrize(
+    "name,data,expect",
+    [
+        ("latin1.txt", "Der Bürgermeister sagte am Montag, die Straße werde gebaut.".encode("latin-1"), "Straße"),
+        ("utf16.txt", "Die Regierung erklärte am Dienstag, die Preise seien gefallen.".encode("utf-16"), "Preise"),
+        (
+            "page.html",
+            b"<html><head><style>b{}</style><script>var x=1;</script></head><body><p>Acme said on Monday "
+            b"it will hire 300 people.</p></body></html>",
+            "hire 300 people",
+        ),
+    ],
+)
 def test_encodings_and_html_are_read_without_mojibake(tmp_path, fake_embedder, name, data, expect):
     d = tmp_path / "c"
     d.mkdir()

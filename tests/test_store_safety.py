@@ -64,8 +64,16 @@ def test_two_concurrent_ingests_end_with_exact_counts(rag_home, tmp_path):
     corpus = tmp_path / "synthetic"
     generate(corpus, 30)
     env = {**os.environ}
-    procs = [subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(corpus)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "rag", "ingest", str(corpus)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     added = sorted(int(o[0].split("added ")[1].split(",")[0]) for o in outs)
@@ -86,9 +94,12 @@ def test_kill_9_during_ingest_then_rerun(rag_home, tmp_path, seed):
     corpus = tmp_path / "synthetic"
     n = 200  # ~6 s of embedding in ~25 commits: the kill (<= 0.6 s after the first) lands mid-run
     generate(corpus, n, seed=seed)
-    proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(corpus)],
-                            env={**os.environ, "RAG_INGEST__GROUP_CHUNKS": "8"},  # several commits per run
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag", "ingest", str(corpus)],
+        env={**os.environ, "RAG_INGEST__GROUP_CHUNKS": "8"},  # several commits per run
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while _articles_in(rag_home) < 1 and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)

@@ -32,8 +32,10 @@ def test_50000_chunks_in_batches_with_bounded_memory(tmp_path, monkeypatch):
     corpus.mkdir()
     n_files, per_file = 50, 1000
     for f in range(n_files):
-        sentences = [f"Report {f} item {i}: the city council of town {f} approved budget line {i} on Monday."
-                     for i in range(per_file)]
+        sentences = [
+            f"Report {f} item {i}: the city council of town {f} approved budget line {i} on Monday."
+            for i in range(per_file)
+        ]
         (corpus / f"f{f:03d}.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
     embedder = CountingEmbedder()
     ws = make_ws(embedder)

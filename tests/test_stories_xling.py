@@ -48,8 +48,10 @@ def test_a_words_gloss_is_the_sense_of_the_entry_it_heads(d):
 def test_gloss_entries_drop_placeholders_pronouns_and_articles():
     # the word a sub-entry is about, without sth./etw., the pronouns of conjugated forms, articles
     assert gloss_entries("jdm. etw. leisten :: to afford sb. sth.") == [("leisten", 0, "afford")]
-    got = gloss_entries("etw. sagen {vt} | gesagt | ich/er/sie sagte | er/sie sagt auf :: to say sth. | said | "
-                        "I/he/she said | he/she recites")
+    got = gloss_entries(
+        "etw. sagen {vt} | gesagt | ich/er/sie sagte | er/sie sagt auf :: to say sth. | said | "
+        "I/he/she said | he/she recites"
+    )
     assert ("sagte", 0, "said") in got and not any(w == "auf" for w, _, _ in got)  # "sagt auf": two words
     assert gloss_entries("Mensch {m} | die Menschen {pl} :: human being | humans")[1] == ("menschen", 0, "humans")
     assert gloss_entries("# comment :: x") == []

@@ -8,24 +8,27 @@ from rag.text.dictionary import parse_line
 from rag.text.facts import AnswerType as T
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("When did the strike begin?", T.date),  # wh-word for time
-    ("On what date was the drug approved?", T.date),  # "what/which + time noun"
-    ("Wann begann der Streik?", T.date),  # German wh-word for time
-    ("An welchem Tag wurde das Werk eröffnet?", T.date),
-    ("How many workers joined the strike?", T.number),  # quantity questions
-    ("What percentage of staff lost their jobs?", T.number),
-    ("Wie viele Menschen wurden evakuiert?", T.number),
-    ("Where will the plant be built?", T.place),  # location questions
-    ("In which city is the company based?", T.place),
-    ("Wo steht das neue Werk?", T.place),
-    ("Who leads the union?", T.name),  # person/organisation questions
-    ("Which company bought the start-up?", T.name),
-    ("Wer führt das Unternehmen?", T.name),
-    ("Was the supplier named?", T.yes_no),  # auxiliary-first questions
-    ("Hat Tesla schon unterschrieben?", T.yes_no),
-    ("Why did the shares fall?", T.other),  # no checkable answer type
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("When did the strike begin?", T.date),  # wh-word for time
+        ("On what date was the drug approved?", T.date),  # "what/which + time noun"
+        ("Wann begann der Streik?", T.date),  # German wh-word for time
+        ("An welchem Tag wurde das Werk eröffnet?", T.date),
+        ("How many workers joined the strike?", T.number),  # quantity questions
+        ("What percentage of staff lost their jobs?", T.number),
+        ("Wie viele Menschen wurden evakuiert?", T.number),
+        ("Where will the plant be built?", T.place),  # location questions
+        ("In which city is the company based?", T.place),
+        ("Wo steht das neue Werk?", T.place),
+        ("Who leads the union?", T.name),  # person/organisation questions
+        ("Which company bought the start-up?", T.name),
+        ("Wer führt das Unternehmen?", T.name),
+        ("Was the supplier named?", T.yes_no),  # auxiliary-first questions
+        ("Hat Tesla schon unterschrieben?", T.yes_no),
+        ("Why did the shares fall?", T.other),  # no checkable answer type
+    ],
+)
 def test_answer_type_of_a_question(question, kind):
     assert tf.answer_type(question) is kind
 
@@ -39,24 +42,30 @@ def test_names_keep_letter_digit_names_and_drop_possessives():
     assert tf.names("Shipments of the H20 chip and Kestrel’s SkyNet-1 satellite") == ["h20", "kestrel", "skynet-1"]
 
 
-@pytest.mark.parametrize("text, has", [
-    ("The plant will employ 2,000 people.", True),  # digits
-    ("Three ships were waiting.", True),  # number words, English
-    ("Mehrere Hundert Häuser standen unter Wasser.", True),  # number words, German
-    ("The union called a strike.", False),
-])
+@pytest.mark.parametrize(
+    "text, has",
+    [
+        ("The plant will employ 2,000 people.", True),  # digits
+        ("Three ships were waiting.", True),  # number words, English
+        ("Mehrere Hundert Häuser standen unter Wasser.", True),  # number words, German
+        ("The union called a strike.", False),
+    ],
+)
 def test_has_number(text, has):
     assert tf.has_number(text) is has
 
 
-@pytest.mark.parametrize("text, has", [
-    ("The plant opens in 2029.", True),  # a year
-    ("Stand: 19.01.2026", True),  # day-first numeric dates
-    ("It was announced on Tuesday.", True),  # weekday
-    ("Der Pegel stieg in der Nacht zum Donnerstag.", True),  # German weekday
-    ("Die Entscheidung fiel im März.", True),  # German month
-    ("The shares fell sharply.", False),
-])
+@pytest.mark.parametrize(
+    "text, has",
+    [
+        ("The plant opens in 2029.", True),  # a year
+        ("Stand: 19.01.2026", True),  # day-first numeric dates
+        ("It was announced on Tuesday.", True),  # weekday
+        ("Der Pegel stieg in der Nacht zum Donnerstag.", True),  # German weekday
+        ("Die Entscheidung fiel im März.", True),  # German month
+        ("The shares fell sharply.", False),
+    ],
+)
 def test_has_date(text, has):
     assert tf.has_date(text) is has
 
@@ -77,16 +86,24 @@ def test_ding_line_aligns_inflected_forms_and_drops_notes():
 
 
 def test_ding_line_keeps_two_word_phrases_and_skips_comments():
-    pairs = {(lang, key): words for lang, key, words in
-             parse_line("Denkfabrik {f}; Ideenschmiede {f} [pol.] :: think tank; thought factory [Am.]")}
+    pairs = {
+        (lang, key): words
+        for lang, key, words in parse_line(
+            "Denkfabrik {f}; Ideenschmiede {f} [pol.] :: think tank; thought factory [Am.]"
+        )
+    }
     assert pairs[("en", "think tank")] == ["denkfabrik", "ideenschmiede"]
     assert pairs[("de", "denkfabrik")][:2] == ["think", "tank"]
     assert parse_line("# Version :: devel") == []
 
 
 def test_ding_abbreviations_become_keys():
-    pairs = {(lang, key): words for lang, key, words in
-             parse_line("Geschäftsführer {m} /GF/ :: chief executive officer /CEO/; managing director")}
+    pairs = {
+        (lang, key): words
+        for lang, key, words in parse_line(
+            "Geschäftsführer {m} /GF/ :: chief executive officer /CEO/; managing director"
+        )
+    }
     assert pairs[("en", "ceo")][:1] == ["geschäftsführer"] and ("de", "gf") in pairs
 
 

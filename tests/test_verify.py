@@ -2,13 +2,27 @@ from rag.answer.result import CANNOT_ANSWER
 from rag.answer.verify import unsupported, verify
 from rag.spans import Passage
 
-ART = ("Tesla signed a deal with Acme Corp in March. The cells reach 24% efficiency.\n"
-       "David Sacks said China is three to six months behind.")
+ART = (
+    "Tesla signed a deal with Acme Corp in March. The cells reach 24% efficiency.\n"
+    "David Sacks said China is three to six months behind."
+)
 
 
 def passages():
-    return [Passage(0, len(ART), ART, chunk_id="a-0000", article_id="a", position=0,
-                    source="a.txt", title="Title A", language="en", score=1.0)]
+    return [
+        Passage(
+            0,
+            len(ART),
+            ART,
+            chunk_id="a-0000",
+            article_id="a",
+            position=0,
+            source="a.txt",
+            title="Title A",
+            language="en",
+            score=1.0,
+        )
+    ]
 
 
 def test_supported_answer_gets_verbatim_quotes():
@@ -16,7 +30,7 @@ def test_supported_answer_gets_verbatim_quotes():
     assert v.ok and not v.refused
     assert v.citations[0].quote == "The cells reach 24% efficiency."
     c = v.citations[0]
-    assert ART[c.start:c.end] == c.quote
+    assert ART[c.start : c.end] == c.quote
 
 
 def test_unknown_markers_are_stripped_and_flagged():
@@ -38,18 +52,43 @@ def test_uncited_sentence_fails():
 
 
 def test_markers_renumbered_by_first_appearance():
-    two = passages() + [Passage(0, 22, "Other text about Acme.", chunk_id="b-0000", article_id="b", position=0,
-                                source="b.txt", title="B", language="en", score=0.5)]
-    v = verify("Acme is mentioned [2]. The cells reach 24% efficiency [1].", two,
-               {"a": ART, "b": "Other text about Acme."})
+    two = passages() + [
+        Passage(
+            0,
+            22,
+            "Other text about Acme.",
+            chunk_id="b-0000",
+            article_id="b",
+            position=0,
+            source="b.txt",
+            title="B",
+            language="en",
+            score=0.5,
+        )
+    ]
+    v = verify(
+        "Acme is mentioned [2]. The cells reach 24% efficiency [1].", two, {"a": ART, "b": "Other text about Acme."}
+    )
     assert v.ok and v.text == "Acme is mentioned [1]. The cells reach 24% efficiency [2]."
     assert [c.source for c in v.citations] == ["b.txt", "a.txt"]
 
 
 def test_marker_after_a_closing_quote_belongs_to_the_sentence():
     art = "Trump sagte: „Wir sind voraus.“ Danach ging er."
-    p = [Passage(0, len(art), art, chunk_id="c-0000", article_id="c", position=0,
-                 source="c.txt", title="C", language="de", score=1.0)]
+    p = [
+        Passage(
+            0,
+            len(art),
+            art,
+            chunk_id="c-0000",
+            article_id="c",
+            position=0,
+            source="c.txt",
+            title="C",
+            language="de",
+            score=1.0,
+        )
+    ]
     v = verify("Trump sagte: „Wir sind voraus.“ [1]", p, {"c": art})
     assert v.ok and v.citations[0].quote == "Trump sagte: „Wir sind voraus.“"
 

@@ -99,9 +99,18 @@ class Engine:
             checked = verify("".join(extractive_answer(self.ws, question, passages, texts)), passages, texts)
         closest = closest_citations(self.ws, question, passages, texts) if checked.refused else []
         timings["verify"] = time.perf_counter() - t
-        return Answer(question, CLOSEST if closest else checked.text, checked.refused, checked.citations,
-                      self.name.value, self.model, verified=checked.ok, fallback_reason=reason, timings=timings,
-                      closest=closest)
+        return Answer(
+            question,
+            CLOSEST if closest else checked.text,
+            checked.refused,
+            checked.citations,
+            self.name.value,
+            self.model,
+            verified=checked.ok,
+            fallback_reason=reason,
+            timings=timings,
+            closest=closest,
+        )
 
 
 class _VerifiedStream:
@@ -123,13 +132,13 @@ class _VerifiedStream:
         if len(sentences) - 1 <= self.done:
             return  # the last sentence may still be growing
         self.done = len(sentences) - 1
-        prefix = text[:sentences[-1].start]
+        prefix = text[: sentences[-1].start]
         checked = verify(prefix, self.passages, self.texts)
         if not checked.ok or checked.refused:
             self.stopped = True
             return
         if checked.text.startswith(self.sent) and len(checked.text) > len(self.sent):
-            self.on_text(checked.text[len(self.sent):])
+            self.on_text(checked.text[len(self.sent) :])
             self.sent = checked.text
 
 
@@ -145,8 +154,19 @@ def extractive_answer(ws, question: str, passages: list[Passage], texts: dict[st
 def closest_citations(ws, question: str, passages: list[Passage], texts: dict[str, str]) -> list[Citation]:
     """For a refusal: the relevant sentences that fell short of answering, as citations."""
     closest = selector.choose(ws, question, passages, texts).closest
-    return [Citation(e.start, e.end, e.text, n=n, article_id=e.passage.article_id, source=e.passage.source,
-                     title=e.passage.title, chunk_id=e.passage.chunk_id) for n, e in enumerate(closest, 1)]
+    return [
+        Citation(
+            e.start,
+            e.end,
+            e.text,
+            n=n,
+            article_id=e.passage.article_id,
+            source=e.passage.source,
+            title=e.passage.title,
+            chunk_id=e.passage.chunk_id,
+        )
+        for n, e in enumerate(closest, 1)
+    ]
 
 
 class ExtractiveEngine(Engine):
@@ -167,8 +187,12 @@ class LocalEngine(Engine):
         return model_path(self.ws.settings).name
 
     def build_prompt(self, question, passages) -> str:
-        return prompts.render("answer_completion", passages=prompts.format_passages(passages),
-                              question=question, cannot_answer=CANNOT_ANSWER)
+        return prompts.render(
+            "answer_completion",
+            passages=prompts.format_passages(passages),
+            question=question,
+            cannot_answer=CANNOT_ANSWER,
+        )
 
     def stream(self, prompt):
         from rag.models.local import stream_completion

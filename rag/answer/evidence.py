@@ -32,6 +32,7 @@ from rag.text.words import stem, term_set, terms, word_stems, words
 
 FEATURES = ("sim", "cov", "cov_ctx", "focus", "names", "names_ctx", "names_art", "type_ok", "novel", "rank", "cross")
 
+
 def evidence_sentences(passages: list[Passage], article_texts: dict[str, str]) -> list[Evidence]:
     out = []
     for rank, p in enumerate(passages, 1):
@@ -111,8 +112,7 @@ def is_german_noun(word: str) -> bool:
     d = default()
     parts = word.split("-")
     last = parts[-1]
-    return d.knows(word, "de") or d.knows(last, "de") or any(
-        d.knows(last[i:], "de") for i in range(1, len(last) - 3))
+    return d.knows(word, "de") or d.knows(last, "de") or any(d.knows(last[i:], "de") for i in range(1, len(last) - 3))
 
 
 def coverage(q: Question, text: str, focus: bool = False) -> float:
@@ -146,8 +146,9 @@ def features(q: Question, ev: Evidence, similarity: float) -> dict[str, float]:
     }
 
 
-def describe(q: Question, evidence: list[Evidence], embed, weights: dict[str, float] | None = None,
-             margin: float = 1.5) -> list[Evidence]:
+def describe(
+    q: Question, evidence: list[Evidence], embed, weights: dict[str, float] | None = None, margin: float = 1.5
+) -> list[Evidence]:
     """Fills every sentence's features; `embed(texts)` gives unit vectors (MiniLM).
 
     With the ranker's `weights`, only sentences that could still come within `margin` of the

@@ -34,8 +34,13 @@ def answer_features(scores: list[float], best: dict[str, float]) -> dict[str, fl
     top = scores[0]
     second = scores[1] if len(scores) > 1 else top - 10.0
     total = sum(math.exp(x - top) for x in scores)
-    return {"top": top, "margin": top - second, "share": 1.0 / total, "type_ok": best["type_ok"],
-            "names_ctx": best["names_ctx"]}
+    return {
+        "top": top,
+        "margin": top - second,
+        "share": 1.0 / total,
+        "type_ok": best["type_ok"],
+        "names_ctx": best["names_ctx"],
+    }
 
 
 @dataclass(frozen=True)
@@ -57,19 +62,31 @@ class Model:
         return 1.0 / (1.0 + math.exp(-z))
 
     def to_json(self) -> dict:
-        return {"features": list(FEATURES), "weights": self.weights, "answer_features": list(ANSWER_FEATURES),
-                "answer_weights": self.answer_weights, "answer_bias": self.answer_bias,
-                "answer_threshold": self.answer_threshold, "closest_threshold": self.closest_threshold,
-                "keep_ratio": self.keep_ratio, "max_sentences": self.max_sentences}
+        return {
+            "features": list(FEATURES),
+            "weights": self.weights,
+            "answer_features": list(ANSWER_FEATURES),
+            "answer_weights": self.answer_weights,
+            "answer_bias": self.answer_bias,
+            "answer_threshold": self.answer_threshold,
+            "closest_threshold": self.closest_threshold,
+            "keep_ratio": self.keep_ratio,
+            "max_sentences": self.max_sentences,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Model:
         if list(data["features"]) != list(FEATURES) or list(data["answer_features"]) != list(ANSWER_FEATURES):
             raise RuntimeError("rag/data/selector.json was fitted on other features; run benchmarks/fit_selector.py")
-        return cls({k: float(v) for k, v in data["weights"].items()},
-                   {k: float(v) for k, v in data["answer_weights"].items()}, float(data["answer_bias"]),
-                   float(data["answer_threshold"]), float(data["closest_threshold"]), float(data["keep_ratio"]),
-                   int(data.get("max_sentences", 3)))
+        return cls(
+            {k: float(v) for k, v in data["weights"].items()},
+            {k: float(v) for k, v in data["answer_weights"].items()},
+            float(data["answer_bias"]),
+            float(data["answer_threshold"]),
+            float(data["closest_threshold"]),
+            float(data["keep_ratio"]),
+            int(data.get("max_sentences", 3)),
+        )
 
 
 @lru_cache(maxsize=1)

@@ -53,7 +53,7 @@ def unsupported(sentence: str, cited_text: str) -> list[str]:
     first = True
     for m in NAME.finditer(sentence):
         word = m.group().split("’")[0].split("'")[0]
-        at_start = first and sentence[:m.start()].strip() == ""
+        at_start = first and sentence[: m.start()].strip() == ""
         first = False
         if at_start and word.lower() in _COMMON_STARTS:
             continue
@@ -65,8 +65,10 @@ def unsupported(sentence: str, cited_text: str) -> list[str]:
     return missing
 
 
-_COMMON_STARTS = set("the a an this that these those it its they he she we in on at according however but and "
-                     "while during after before since despite der die das ein eine es sie er am im laut".split())
+_COMMON_STARTS = set(
+    "the a an this that these those it its they he she we in on at according however but and "
+    "while during after before since despite der die das ein eine es sie er am im laut".split()
+)
 
 
 def best_quote(sentence: str, passage: Passage, article_text: str) -> tuple[int, int]:
@@ -86,7 +88,7 @@ def _with_trailing_markers(sentences, text):
     for s in sentences:
         if out and not re.search(r"\w", _MARKER.sub("", s.text)):
             prev = out[-1]
-            out[-1] = type(prev)(prev.start, s.end, text[prev.start:s.end])
+            out[-1] = type(prev)(prev.start, s.end, text[prev.start : s.end])
         else:
             out.append(s)
     return out
@@ -134,8 +136,18 @@ def verify(answer: str, passages: list[Passage], article_texts: dict[str, str]) 
             start, end = best_quote(plain, p, art)
             n = numbering.number(k)
             if not any(c.n == n and c.start == start for c in citations):
-                citations.append(Citation(start, end, art[start:end], n=n, article_id=p.article_id, source=p.source,
-                                          title=p.title, chunk_id=p.chunk_id))
+                citations.append(
+                    Citation(
+                        start,
+                        end,
+                        art[start:end],
+                        n=n,
+                        article_id=p.article_id,
+                        source=p.source,
+                        title=p.title,
+                        chunk_id=p.chunk_id,
+                    )
+                )
         out_sentences.append(body)
     final = " ".join(out_sentences).strip()
     if not citations:

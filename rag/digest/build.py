@@ -60,8 +60,11 @@ def select(rows, period: Period) -> tuple[list, dict]:
         if ok:
             chosen.append(r)
             by[how] += 1
-    selection = {"by_published_date": by["published"], "by_ingest_time": by["ingested"],
-                 "rule": "an article's published date when its text states one, otherwise the time it was ingested"}
+    selection = {
+        "by_published_date": by["published"],
+        "by_ingest_time": by["ingested"],
+        "rule": "an article's published date when its text states one, otherwise the time it was ingested",
+    }
     return chosen, selection
 
 
@@ -90,8 +93,7 @@ def _headline(items) -> str:
     return items[order[0]].row.title
 
 
-def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regroup: bool = False,
-          stored=()) -> Digest:
+def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regroup: bool = False, stored=()) -> Digest:
     """rows: the period's articles; stored: all stored articles (where earlier stories' recent
     members are found)."""
     from rag.digest.keypoints import disagreements, story_points
@@ -122,27 +124,45 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
             generated, reason = llm_points(ws, engine, "the story these passages report", passages, "2 to 5")
             if generated and 2 <= len(generated) <= 5:
                 points = generated  # numbers are local to the story; renumber below
-        articles = [DigestArticle(r.article_id, r.source, r.title, r.outlet, r.language,
-                                  article_time(r)[0].date().isoformat(), article_time(r)[1],
-                                  new=r.article_id not in assigned,
-                                  duplicate_of=next((m.duplicate_of for m in story.members if m.row is r), None))
-                    for r in rows_]
-        stories.append(Story(
-            id=story.known_id or story_id(rows_),
-            title=_headline(story.members),
-            points=points,
-            articles=articles,
-            disagreements=[_disagreement(ws, d, numbering) for d in disagreements(rows_)],
-            new=bool(assigned) and story.known_id is None,
-            updated=story.known_id is not None and any(a.new for a in articles),
-            fallback_reason=reason,
-        ))
+        articles = [
+            DigestArticle(
+                r.article_id,
+                r.source,
+                r.title,
+                r.outlet,
+                r.language,
+                article_time(r)[0].date().isoformat(),
+                article_time(r)[1],
+                new=r.article_id not in assigned,
+                duplicate_of=next((m.duplicate_of for m in story.members if m.row is r), None),
+            )
+            for r in rows_
+        ]
+        stories.append(
+            Story(
+                id=story.known_id or story_id(rows_),
+                title=_headline(story.members),
+                points=points,
+                articles=articles,
+                disagreements=[_disagreement(ws, d, numbering) for d in disagreements(rows_)],
+                new=bool(assigned) and story.known_id is None,
+                updated=story.known_id is not None and any(a.new for a in articles),
+                fallback_reason=reason,
+            )
+        )
     # importance: coverage (articles, then outlets), then recency; the id keeps ties stable
-    stories.sort(key=lambda s: (-len(s.articles), -len(s.outlets), -date.fromisoformat(s.date_range[1]).toordinal(),
-                                s.id))
+    stories.sort(
+        key=lambda s: (-len(s.articles), -len(s.outlets), -date.fromisoformat(s.date_range[1]).toordinal(), s.id)
+    )
     _renumber(stories)
-    return Digest(now, period, selection, previous.get("generated_at") if previous else None,
-                  engine.name.value if engine else "extractive", stories)
+    return Digest(
+        now,
+        period,
+        selection,
+        previous.get("generated_at") if previous else None,
+        engine.name.value if engine else "extractive",
+        stories,
+    )
 
 
 def _disagreement(ws, d: dict, numbering: Numbering) -> Disagreement:
@@ -193,8 +213,10 @@ def known_stories(home: Path) -> dict[str, str]:
     except FileNotFoundError:
         return _from_records(home)
     except (OSError, ValueError, KeyError, AttributeError, TypeError):
-        raise UsageError(f"{_assignments_file(home)} is damaged; run `rag digest --regroup` to group the "
-                         "stories afresh (story ids then change)") from None
+        raise UsageError(
+            f"{_assignments_file(home)} is damaged; run `rag digest --regroup` to group the "
+            "stories afresh (story ids then change)"
+        ) from None
 
 
 def _from_records(home: Path) -> dict[str, str]:
@@ -237,14 +259,18 @@ def remember(home: Path, digest: Digest, regroup: bool = False) -> Path:
         _write_atomic(_assignments_file(home), json.dumps({"version": 1, "articles": assigned}))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = d / f"digest-{stamp}.json"
-    record = {"generated_at": digest.generated_at.isoformat(timespec="seconds"), "period": digest.period.to_json(),
-              "stories": [{"id": s.id, "article_ids": s.article_ids} for s in digest.stories]}
+    record = {
+        "generated_at": digest.generated_at.isoformat(timespec="seconds"),
+        "period": digest.period.to_json(),
+        "stories": [{"id": s.id, "article_ids": s.article_ids} for s in digest.stories],
+    }
     _write_atomic(path, json.dumps(record))
     return path
 
 
-def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: datetime | None = None,
-                regroup: bool = False) -> Digest:
+def make_digest(
+    ws, on: str | None, since: str | None, all_: bool, engine, now: datetime | None = None, regroup: bool = False
+) -> Digest:
     """regroup: forget the stories of earlier digests and group afresh (new ids)."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
@@ -256,8 +282,10 @@ def make_digest(ws, on: str | None, since: str | None, all_: bool, engine, now: 
         raise StoreEmptyError(f"the store in {ws.home} is empty; run `rag ingest PATH` first")
     chosen, selection = select(rows, period)
     if not chosen:
-        raise UsageError(f"no articles {period.label} ({len(rows)} stored, dated by published date or else ingest "
-                         "time); widen the period, e.g. --since 7d or --all")
+        raise UsageError(
+            f"no articles {period.label} ({len(rows)} stored, dated by published date or else ingest "
+            "time); widen the period, e.g. --since 7d or --all"
+        )
     digest = build(ws, chosen, period, selection, engine, now, regroup, stored=rows)
     remember(ws.home, digest, regroup)
     digest.seconds = round(time.perf_counter() - started, 3)

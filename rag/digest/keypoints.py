@@ -34,15 +34,28 @@ def sentences(row) -> list[Quote]:
         start, text = s.start, s.text
         dateline = _DATELINE.match(text)
         if dateline:  # "date 2026-02-06 Tesla is ..." -> quote from "Tesla", still verbatim
-            start, text = start + dateline.end(), text[dateline.end():]
+            start, text = start + dateline.end(), text[dateline.end() :]
         words = text.split()
         if len(words) < 6 or len(words) > 80 or text.endswith("?"):
             continue  # headlines, fragments, questions and run-ons make poor key points
         if not text.rstrip("“”\"'’»").endswith((".", "!")):
             continue
-        out.append(Quote(start, s.end, text, article_id=row.article_id, source=row.source, title=row.title,
-                         outlet=row.outlet, language=row.language, terms=canonical_terms(text, row.language),
-                         facts=facts(text), position=i, names=names(text)))
+        out.append(
+            Quote(
+                start,
+                s.end,
+                text,
+                article_id=row.article_id,
+                source=row.source,
+                title=row.title,
+                outlet=row.outlet,
+                language=row.language,
+                terms=canonical_terms(text, row.language),
+                facts=facts(text),
+                position=i,
+                names=names(text),
+            )
+        )
     return out
 
 
@@ -58,6 +71,7 @@ def same_fact(a: Quote, b: Quote, common: Set[str] = frozenset()) -> bool:
 
 def _diverse(points: list[KeyPoint], k: int) -> list[KeyPoint]:
     chosen: list[KeyPoint] = []
+
     def same(p: KeyPoint, c: KeyPoint) -> bool:
         keys = {(q.article_id, q.start) for q in c.quotes}
         return (p.quote.article_id, p.quote.start) in keys or any((q.article_id, q.start) in keys for q in p.support)
@@ -65,9 +79,12 @@ def _diverse(points: list[KeyPoint], k: int) -> list[KeyPoint]:
     for p in sorted(points, key=lambda p: (-p.score, p.quote.source, p.quote.start)):
         if any(same(p, c) for c in chosen):
             continue
-        if any(len(p.quote.terms & c.quote.terms) / max(1, len(p.quote.terms | c.quote.terms)) > 0.35
-               or p.quote.article_id == c.quote.article_id and abs(p.quote.position - c.quote.position) == 0
-               for c in chosen):
+        if any(
+            len(p.quote.terms & c.quote.terms) / max(1, len(p.quote.terms | c.quote.terms)) > 0.35
+            or p.quote.article_id == c.quote.article_id
+            and abs(p.quote.position - c.quote.position) == 0
+            for c in chosen
+        ):
             continue
         chosen.append(p)
         if len(chosen) >= k:
@@ -122,8 +139,9 @@ def story_points(rows, k: int = 4, prefer_language: str = "en") -> list[KeyPoint
             score *= 1.15  # the same fact, said in the reader's language, reads better
         best_support: dict[str, Quote] = {}
         for o in support:  # one backing quote per other article
-            if (o.article_id not in best_support
-                    or len(o.terms & q.terms) > len(best_support[o.article_id].terms & q.terms)):
+            if o.article_id not in best_support or len(o.terms & q.terms) > len(
+                best_support[o.article_id].terms & q.terms
+            ):
                 best_support[o.article_id] = o
         points.append(KeyPoint(q, list(best_support.values()), score))
     return _diverse(points, k)
@@ -151,8 +169,9 @@ def disagreements(rows) -> list[dict]:
             if not nb:
                 continue
             kinds = {x.split(":")[0] for x in na} & {x.split(":")[0] for x in nb}
-            differing = [kind for kind in kinds
-                         if {x for x in na if x.startswith(kind)} != {x for x in nb if x.startswith(kind)}]
+            differing = [
+                kind for kind in kinds if {x for x in na if x.startswith(kind)} != {x for x in nb if x.startswith(kind)}
+            ]
             if not differing:
                 continue
             key = (a.article_id, a.start, b.article_id, b.start)
@@ -160,6 +179,7 @@ def disagreements(rows) -> list[dict]:
                 continue
             seen.add(key)
             about = sorted((a.names & b.names) - common)
-            found.append({"about": ", ".join(about), "kind": "date" if differing == ["date"] else "figure",
-                          "claims": [a, b]})
+            found.append(
+                {"about": ", ".join(about), "kind": "date" if differing == ["date"] else "figure", "claims": [a, b]}
+            )
     return found

@@ -31,10 +31,17 @@ class Summary:
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "subject": self.subject, "refused": self.refused,
-                "points": [p.to_json() for p in self.points], "articles": self.articles,
-                "engine": self.engine, "model": self.model, "fallback_reason": self.fallback_reason,
-                "timings": {k: round(v, 4) for k, v in self.timings.items()}}
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "refused": self.refused,
+            "points": [p.to_json() for p in self.points],
+            "articles": self.articles,
+            "engine": self.engine,
+            "model": self.model,
+            "fallback_reason": self.fallback_reason,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
 
 
 @dataclass
@@ -45,9 +52,12 @@ class Period:
     label: str = ""
 
     def to_json(self) -> dict:
-        return {"mode": self.mode, "label": self.label,
-                "start": self.start.isoformat(timespec="seconds") if self.start else None,
-                "end": self.end.isoformat(timespec="seconds") if self.end else None}
+        return {
+            "mode": self.mode,
+            "label": self.label,
+            "start": self.start.isoformat(timespec="seconds") if self.start else None,
+            "end": self.end.isoformat(timespec="seconds") if self.end else None,
+        }
 
 
 @dataclass
@@ -73,9 +83,11 @@ class Disagreement:
     claims: list[Citation]  # one per article, numbered like the points
 
     def to_json(self) -> dict:
-        return {"about": self.about, "kind": self.kind,
-                "claims": [{"source": c.source, "quote": c.text, "n": c.n, "citation": c.to_dict()}
-                           for c in self.claims]}
+        return {
+            "about": self.about,
+            "kind": self.kind,
+            "claims": [{"source": c.source, "quote": c.text, "n": c.n, "citation": c.to_dict()} for c in self.claims],
+        }
 
 
 @dataclass
@@ -110,11 +122,21 @@ class Story:
         return [c for p in self.points for c in p.citations] + [c for d in self.disagreements for c in d.claims]
 
     def to_json(self) -> dict:
-        return {"id": self.id, "title": self.title, "points": [p.to_json() for p in self.points],
-                "articles": [a.to_json() for a in self.articles], "article_ids": self.article_ids,
-                "outlets": self.outlets, "outlet_count": len(self.outlets), "languages": self.languages,
-                "date_range": list(self.date_range), "disagreements": [d.to_json() for d in self.disagreements],
-                "new": self.new, "updated": self.updated, "fallback_reason": self.fallback_reason}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "points": [p.to_json() for p in self.points],
+            "articles": [a.to_json() for a in self.articles],
+            "article_ids": self.article_ids,
+            "outlets": self.outlets,
+            "outlet_count": len(self.outlets),
+            "languages": self.languages,
+            "date_range": list(self.date_range),
+            "disagreements": [d.to_json() for d in self.disagreements],
+            "new": self.new,
+            "updated": self.updated,
+            "fallback_reason": self.fallback_reason,
+        }
 
 
 @dataclass
@@ -136,6 +158,12 @@ class Digest:
         return [by_n[n] for n in sorted(by_n)]
 
     def to_json(self) -> dict:
-        return {"generated_at": self.generated_at.isoformat(timespec="seconds"), "period": self.period.to_json(),
-                "selection": self.selection, "previous_digest": self.previous_digest, "engine": self.engine,
-                "stories": [s.to_json() for s in self.stories], "seconds": self.seconds}
+        return {
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "period": self.period.to_json(),
+            "selection": self.selection,
+            "previous_digest": self.previous_digest,
+            "engine": self.engine,
+            "stories": [s.to_json() for s in self.stories],
+            "seconds": self.seconds,
+        }

@@ -24,8 +24,16 @@ def chunk_of(ws, article_id: str, start: int) -> str:
 
 def cite(ws, q: Quote, numbering: Numbering) -> Citation:
     """q as a citation numbered across a whole summary or digest: the same quote keeps its number."""
-    return Citation(q.start, q.end, q.text, n=numbering.number((q.article_id, q.start)), article_id=q.article_id,
-                    source=q.source, title=q.title, chunk_id=chunk_of(ws, q.article_id, q.start))
+    return Citation(
+        q.start,
+        q.end,
+        q.text,
+        n=numbering.number((q.article_id, q.start)),
+        article_id=q.article_id,
+        source=q.source,
+        title=q.title,
+        chunk_id=chunk_of(ws, q.article_id, q.start),
+    )
 
 
 def point_from(ws, kp: KeyPoint, numbering: Numbering) -> Point:

@@ -15,8 +15,10 @@ def _meta(s: Story) -> str:
     d0, d1 = s.date_range
     dates = d0 if d0 == d1 else f"{d0} – {d1}"
     outlets = s.outlets
-    return (f"{n} article{'s' * (n != 1)} from {len(outlets)} source{'s' * (len(outlets) != 1)} "
-            f"({', '.join(outlets)}) · {', '.join(s.languages)} · {dates}")
+    return (
+        f"{n} article{'s' * (n != 1)} from {len(outlets)} source{'s' * (len(outlets) != 1)} "
+        f"({', '.join(outlets)}) · {', '.join(s.languages)} · {dates}"
+    )
 
 
 def _badge(s: Story) -> str:
@@ -25,10 +27,13 @@ def _badge(s: Story) -> str:
 
 def markdown(digest: Digest) -> str:
     day = digest.generated_at.isoformat()[:10]
-    lines = [f"# News digest — {day}", "",
-             f"Period: {digest.period.label}. Selected by published date: "
-             f"{digest.selection['by_published_date']}, by ingest time: {digest.selection['by_ingest_time']} "
-             "(published date when the text states one, else ingest time)."]
+    lines = [
+        f"# News digest — {day}",
+        "",
+        f"Period: {digest.period.label}. Selected by published date: "
+        f"{digest.selection['by_published_date']}, by ingest time: {digest.selection['by_ingest_time']} "
+        "(published date when the text states one, else ingest time).",
+    ]
     if digest.previous_digest:
         lines.append(f"Marked new or updated since the previous digest ({digest.previous_digest}).")
     for i, s in enumerate(digest.stories, 1):
@@ -64,27 +69,36 @@ def _cite_links(text: str) -> str:
 def page(digest: Digest) -> str:
     e = html.escape
     day = digest.generated_at.isoformat()[:10]
-    parts = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>News digest {e(day)}</title><style>{_CSS}</style></head><body><main>",
-             f"<h1>News digest — {e(day)}</h1>",
-             f'<p class="period">{e(digest.period.label.capitalize())}. Selected by published date: '
-             f'{digest.selection["by_published_date"]}, '
-             f'by ingest time: {digest.selection["by_ingest_time"]}.</p>']
+    parts = [
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>News digest {e(day)}</title><style>{_CSS}</style></head><body><main>",
+        f"<h1>News digest — {e(day)}</h1>",
+        f'<p class="period">{e(digest.period.label.capitalize())}. Selected by published date: '
+        f"{digest.selection['by_published_date']}, "
+        f"by ingest time: {digest.selection['by_ingest_time']}.</p>",
+    ]
     for i, s in enumerate(digest.stories, 1):
         badge = _badge(s).strip(" ()")
-        parts.append(f'<section id="story-{e(s.id)}"><h2>{i}. {e(s.title)}'
-                     + (f' <span class="badge">{badge}</span>' if badge else "") + "</h2>")
+        parts.append(
+            f'<section id="story-{e(s.id)}"><h2>{i}. {e(s.title)}'
+            + (f' <span class="badge">{badge}</span>' if badge else "")
+            + "</h2>"
+        )
         parts.append(f'<p class="meta">{e(_meta(s))}</p><ul>')
         parts += [f"<li>{_cite_links(e(p.text))}</li>" for p in s.points]
         for d in s.disagreements:
             claims = "; ".join(f'{e(c.source)} <sup><a href="#q{c.n}">[{c.n}]</a></sup>' for c in d.claims)
-            parts.append(f'<li class="disagree"><strong>Sources disagree</strong> on a {e(d.kind)} about '
-                         f'{e(d.about or "this")}: {claims}</li>')
+            parts.append(
+                f'<li class="disagree"><strong>Sources disagree</strong> on a {e(d.kind)} about '
+                f"{e(d.about or 'this')}: {claims}</li>"
+            )
         parts.append("</ul></section>")
     parts.append('<h2 id="sources">Sources</h2><ol class="sources">')
     for c in digest.citations():
-        parts.append(f'<li id="q{c.n}" value="{c.n}"><strong>{e(c.title)}</strong> — {e(c.source)}'
-                     f"<blockquote>{e(c.text)}</blockquote></li>")
+        parts.append(
+            f'<li id="q{c.n}" value="{c.n}"><strong>{e(c.title)}</strong> — {e(c.source)}'
+            f"<blockquote>{e(c.text)}</blockquote></li>"
+        )
     parts.append("</ol></main></body></html>")
     return "\n".join(parts) + "\n"

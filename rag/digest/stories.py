@@ -156,7 +156,7 @@ def similarity_matrix(items: list[StoryArticle], params: Params | None = None):
     shared: dict[tuple[int, int], float] = defaultdict(float)
     for f, members in index.items():
         for a_pos, a in enumerate(members):
-            for b in members[a_pos + 1:]:
+            for b in members[a_pos + 1 :]:
                 shared[(a, b)] += weights[f]
     for (a, b), w in shared.items():
         overlap = w / min(mass[a], mass[b])
@@ -198,15 +198,16 @@ def similarity_matrix(items: list[StoryArticle], params: Params | None = None):
 
 def _shingles(text: str) -> frozenset[str]:
     w = text.lower().split()
-    return frozenset(" ".join(w[i:i + 5]) for i in range(max(1, len(w) - 4)))
+    return frozenset(" ".join(w[i : i + 5]) for i in range(max(1, len(w) - 4)))
 
 
 def _near_duplicate(sa: frozenset[str], sb: frozenset[str]) -> bool:
     return len(sa & sb) / max(1, min(len(sa), len(sb))) > 0.8
 
 
-def group(items: list[StoryArticle], params: Params | None = None, sim=None,
-          known: list[str | None] | None = None) -> list[Story]:
+def group(
+    items: list[StoryArticle], params: Params | None = None, sim=None, known: list[str | None] | None = None
+) -> list[Story]:
     """sim: the similarity_matrix of items for these params, when the caller has it already.
 
     known: for each item the id of the story an earlier digest put it in, or None for a new

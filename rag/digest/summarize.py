@@ -23,11 +23,13 @@ def resolve_article(ws, ref: str):
 
         raise StoreEmptyError(f"the store in {ws.home} is empty; run `rag ingest PATH` first")
     needle = ref.strip().lower()
-    for test in (lambda r: r.article_id == needle,
-                 lambda r: r.source.lower() == needle or r.source.lower().rsplit("/", 1)[-1] == needle,
-                 lambda r: len(needle) >= 6 and r.article_id.startswith(needle),
-                 lambda r: len(needle) >= 3 and r.source.lower().startswith(needle),
-                 lambda r: len(needle) >= 3 and needle in r.title.lower()):
+    for test in (
+        lambda r: r.article_id == needle,
+        lambda r: r.source.lower() == needle or r.source.lower().rsplit("/", 1)[-1] == needle,
+        lambda r: len(needle) >= 6 and r.article_id.startswith(needle),
+        lambda r: len(needle) >= 3 and r.source.lower().startswith(needle),
+        lambda r: len(needle) >= 3 and needle in r.title.lower(),
+    ):
         hits = [r for r in rows if test(r)]
         if len(hits) == 1:
             return hits[0]
@@ -38,8 +40,14 @@ def resolve_article(ws, ref: str):
 
 
 def _article_info(row) -> dict:
-    return {"article_id": row.article_id, "source": row.source, "title": row.title, "outlet": row.outlet,
-            "language": row.language, "date": row.published}
+    return {
+        "article_id": row.article_id,
+        "source": row.source,
+        "title": row.title,
+        "outlet": row.outlet,
+        "language": row.language,
+        "date": row.published,
+    }
 
 
 def summarize_article(ws, ref: str, engine) -> Summary:
@@ -57,8 +65,16 @@ def summarize_article(ws, ref: str, engine) -> Summary:
             points, reason = generated, None
         elif generated:
             reason = f"the model wrote {len(generated)} points, not 3 to 6"
-    return Summary("article", row.title, points, [_article_info(row)], engine.name.value, engine.model,
-                   fallback_reason=reason, timings={"total": time.perf_counter() - started})
+    return Summary(
+        "article",
+        row.title,
+        points,
+        [_article_info(row)],
+        engine.name.value,
+        engine.model,
+        fallback_reason=reason,
+        timings={"total": time.perf_counter() - started},
+    )
 
 
 def summarize_topic(ws, topic: str, engine) -> Summary:
@@ -93,8 +109,9 @@ def summarize_topic(ws, topic: str, engine) -> Summary:
     rank = {(e.passage.article_id, e.start): i for i, e in enumerate(candidates)}
     kps: list[KeyPoint] = []
     for q in sorted(all_quotes, key=lambda q: rank[(q.article_id, q.start)]):
-        home = next((k for k in kps
-                     if same_fact(q, k.quote, common) or any(same_fact(q, s, common) for s in k.support)), None)
+        home = next(
+            (k for k in kps if same_fact(q, k.quote, common) or any(same_fact(q, s, common) for s in k.support)), None
+        )
         if home is None:
             kps.append(KeyPoint(q))
         elif q.article_id not in {x.article_id for x in home.quotes}:
@@ -103,8 +120,7 @@ def summarize_topic(ws, topic: str, engine) -> Summary:
     extractive = [point_from(ws, kp, numbering) for kp in kps[:6]]
     used = {c.article_id for p in extractive for c in p.citations}
     articles = [_article_info(rows[a]) for a in rows if a in used]
-    summary = Summary("topic", topic, extractive, articles, engine.name.value, engine.model,
-                      refused=not extractive)
+    summary = Summary("topic", topic, extractive, articles, engine.name.value, engine.model, refused=not extractive)
     if engine.streams and extractive:
         generated, reason = llm_points(ws, engine, topic, passages, "3 to 6")
         if generated:

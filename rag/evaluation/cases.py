@@ -22,8 +22,9 @@ from pydantic import (
 
 from rag.errors import UsageError
 
-QaType = Literal["single", "multi_source", "german_only", "german_question", "multi_fact", "number", "date",
-                 "unanswerable"]
+QaType = Literal[
+    "single", "multi_source", "german_only", "german_question", "multi_fact", "number", "date", "unanswerable"
+]
 CaseType = Literal[QaType, "summary", "digest"]
 QA_TYPES = get_args(QaType)
 TYPES = (*QA_TYPES, "summary", "digest")

@@ -19,8 +19,15 @@ from rag.evaluation.cases import Case, contains, facts_found, load
 if TYPE_CHECKING:
     from rag.digest.model import Digest
 
-METRICS = ["fact_found", "cited_article", "quote_verbatim", "quote_has_fact", "refusal_correct", "retrieval_hit",
-           "stories_formed"]
+METRICS = [
+    "fact_found",
+    "cited_article",
+    "quote_verbatim",
+    "quote_has_fact",
+    "refusal_correct",
+    "retrieval_hit",
+    "stories_formed",
+]
 
 
 @dataclass
@@ -41,9 +48,19 @@ class CaseResult:
         return all(v for v in self.metrics.values() if v is not None)
 
     def to_dict(self, with_latency: bool = True) -> dict:
-        d = {"id": self.case.id, "type": self.case.type, "file": self.case.file, "question": self.case.question,
-             "passed": self.passed, "metrics": self.metrics, "retrieval_rank": self.rank, "why": self.why,
-             "answer": self.answer, "citations": self.citations, "fallback_reason": self.fallback_reason}
+        d = {
+            "id": self.case.id,
+            "type": self.case.type,
+            "file": self.case.file,
+            "question": self.case.question,
+            "passed": self.passed,
+            "metrics": self.metrics,
+            "retrieval_rank": self.rank,
+            "why": self.why,
+            "answer": self.answer,
+            "citations": self.citations,
+            "fallback_reason": self.fallback_reason,
+        }
         if with_latency:
             d["latency_s"] = round(self.latency, 4)
         return d
@@ -80,13 +97,15 @@ class Report:
         def share(part, whole):
             return round(len(part) / len(whole), 4) if whole else None
 
-        return {"questions": len(qa),
-                "answerable_recall": share([r for r in answerable if r.metrics["fact_found"]], answerable),
-                "wrong_answers": share(wrong, qa),
-                "unanswerable_refused": share([r for r in unanswerable if r.metrics["refusal_correct"]], unanswerable),
-                "german_only_recall": share([r for r in german if r.metrics["fact_found"]], german),
-                "quotes_verbatim": share([r for r in qa if r.metrics["quote_verbatim"]], qa),
-                **self.story_pairs()}
+        return {
+            "questions": len(qa),
+            "answerable_recall": share([r for r in answerable if r.metrics["fact_found"]], answerable),
+            "wrong_answers": share(wrong, qa),
+            "unanswerable_refused": share([r for r in unanswerable if r.metrics["refusal_correct"]], unanswerable),
+            "german_only_recall": share([r for r in german if r.metrics["fact_found"]], german),
+            "quotes_verbatim": share([r for r in qa if r.metrics["quote_verbatim"]], qa),
+            **self.story_pairs(),
+        }
 
     def story_pairs(self) -> dict[str, float | None]:
         """Pair precision and recall of the story grouping over the digest cases' labelled
@@ -95,8 +114,10 @@ class Report:
         if not counted:
             return {}
         tp, fp, fn = (sum(p[k] for p in counted) for k in ("tp", "fp", "fn"))
-        return {"story_pair_precision": round(tp / (tp + fp), 4) if tp + fp else None,
-                "story_pair_recall": round(tp / (tp + fn), 4) if tp + fn else None}
+        return {
+            "story_pair_precision": round(tp / (tp + fp), 4) if tp + fp else None,
+            "story_pair_recall": round(tp / (tp + fn), 4) if tp + fn else None,
+        }
 
     def by_type(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
@@ -108,13 +129,20 @@ class Report:
 
     def to_dict(self, min_pass: float) -> dict:
         lat = sorted(r.latency for r in self.results)
-        return {"engine": self.engine, "model": self.model, "cases": [r.to_dict() for r in self.results],
-                "totals": self.totals(), "by_type": self.by_type(), "figures": self.figures(),
-                "pass_rate": round(self.pass_rate, 4),
-                "min_pass": min_pass, "passed": self.pass_rate >= min_pass,
-                "latency_s": {"p50": round(lat[len(lat) // 2], 4), "max": round(lat[-1], 4)},
-                "engine_answers_kept": sum(r.fallback_reason is None for r in self.results),
-                "seconds": round(self.seconds, 2)}
+        return {
+            "engine": self.engine,
+            "model": self.model,
+            "cases": [r.to_dict() for r in self.results],
+            "totals": self.totals(),
+            "by_type": self.by_type(),
+            "figures": self.figures(),
+            "pass_rate": round(self.pass_rate, 4),
+            "min_pass": min_pass,
+            "passed": self.pass_rate >= min_pass,
+            "latency_s": {"p50": round(lat[len(lat) // 2], 4), "max": round(lat[-1], 4)},
+            "engine_answers_kept": sum(r.fallback_reason is None for r in self.results),
+            "seconds": round(self.seconds, 2),
+        }
 
 
 def eval_workspace(settings, corpus: Path, embedder=None):
@@ -131,7 +159,7 @@ def score_case(case: Case, answer, passages, texts: dict[str, str], latency: flo
     m["refusal_correct"] = answer.refused == case.refuse
     if not m["refusal_correct"]:
         why.append("answered a question the articles do not answer" if case.refuse else "refused")
-    m["quote_verbatim"] = all(texts.get(c.article_id, "")[c.start:c.end] == c.quote for c in answer.citations)
+    m["quote_verbatim"] = all(texts.get(c.article_id, "")[c.start : c.end] == c.quote for c in answer.citations)
     if not m["quote_verbatim"]:
         why.append("a quote is not verbatim")
     rank = None
@@ -153,8 +181,17 @@ def score_case(case: Case, answer, passages, texts: dict[str, str], latency: flo
         m["retrieval_hit"] = rank is not None
         if rank is None:
             why.append(f"no retrieved passage (top {len(passages)}) states the fact")
-    return CaseResult(case, m, rank, latency, answer.answer, [c.to_dict() for c in answer.citations], why,
-                      answer.fallback_reason, refused=answer.refused)
+    return CaseResult(
+        case,
+        m,
+        rank,
+        latency,
+        answer.answer,
+        [c.to_dict() for c in answer.citations],
+        why,
+        answer.fallback_reason,
+        refused=answer.refused,
+    )
 
 
 def _citation_metrics(ws, case: Case, text: str, citations, m: dict, why: list[str]) -> None:
@@ -164,7 +201,7 @@ def _citation_metrics(ws, case: Case, text: str, citations, m: dict, why: list[s
     m["cited_article"] = any(c.source in case.sources for c in citations)
     if not m["cited_article"]:
         why.append(f"cites none of {', '.join(case.sources)}")
-    m["quote_verbatim"] = all(ws.catalog.article(c.article_id).text[c.start:c.end] == c.quote for c in citations)
+    m["quote_verbatim"] = all(ws.catalog.article(c.article_id).text[c.start : c.end] == c.quote for c in citations)
     if not m["quote_verbatim"]:
         why.append("a quote is not verbatim")
     m["quote_has_fact"] = facts_found(case, " ".join(c.quote for c in citations if c.source in case.sources))
@@ -185,8 +222,9 @@ def score_summary(ws, case: Case, engine, started: float) -> CaseResult:
     citations = [c for p in s.points for c in p.citations]
     text = " ".join(p.text for p in s.points)
     _citation_metrics(ws, case, text, citations, m, why)
-    return CaseResult(case, m, None, time.perf_counter() - started, text, [c.to_dict() for c in citations], why,
-                      s.fallback_reason)
+    return CaseResult(
+        case, m, None, time.perf_counter() - started, text, [c.to_dict() for c in citations], why, s.fallback_reason
+    )
 
 
 def score_digest(ws, case: Case, digest: Digest, started: float) -> CaseResult:
@@ -208,12 +246,13 @@ def score_digest(ws, case: Case, digest: Digest, started: float) -> CaseResult:
         _citation_metrics(ws, case, text, citations, m, why)
     else:
         citations = [c for s in digest.stories for p in s.points for c in p.citations]
-        m["quote_verbatim"] = all(ws.catalog.article(c.article_id).text[c.start:c.end] == c.quote for c in citations)
+        m["quote_verbatim"] = all(ws.catalog.article(c.article_id).text[c.start : c.end] == c.quote for c in citations)
         if not m["quote_verbatim"]:
             why.append("a quote is not verbatim")
         text = "; ".join(" + ".join(g) for g in formed)
-    return CaseResult(case, m, None, time.perf_counter() - started, text, [c.to_dict() for c in citations], why,
-                      pairs=pairs)
+    return CaseResult(
+        case, m, None, time.perf_counter() - started, text, [c.to_dict() for c in citations], why, pairs=pairs
+    )
 
 
 def pair_counts(gold: list[list[str]], formed: list[list[str]]) -> dict[str, int]:
@@ -236,8 +275,7 @@ def pair_counts(gold: list[list[str]], formed: list[list[str]]) -> dict[str, int
     return counts
 
 
-def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, embedder=None,
-        progress=None) -> Report:
+def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, embedder=None, progress=None) -> Report:
     from rag.answer.engines import make_engine
     from rag.ingest.pipeline import ingest
     from rag.models.cache import LLMCache
@@ -255,8 +293,10 @@ def run(settings, case_paths: list[Path], engine_name, use_cache: bool = True, e
         for case in cf.cases:
             missing = [s for s in case.sources if s not in stored]
             if missing:
-                raise UsageError(f"{cf.path}: case {case.id!r}: source {missing[0]!r} was not ingested, "
-                                 "so its metrics cannot be computed")
+                raise UsageError(
+                    f"{cf.path}: case {case.id!r}: source {missing[0]!r} was not ingested, "
+                    "so its metrics cannot be computed"
+                )
         cache = LLMCache(settings.home / "cache" / "llm") if use_cache else None
         engine = make_engine(ws, engine_name, cache)
         digest = None
@@ -308,10 +348,14 @@ def table(report: Report, min_pass: float) -> str:
     lines.append("")
     kept = sum(r.fallback_reason is None for r in report.results)
     if kept < n:
-        lines.append(f"the engine's own answer failed verification in {n - kept} of {n} cases "
-                     "(verified evidence was used instead)")
-    lines.append(f"{passed}/{n} cases passed ({report.pass_rate:.1%}; required {min_pass:.0%}) with "
-                 f"{report.engine} ({report.model}) in {report.seconds:.1f}s")
+        lines.append(
+            f"the engine's own answer failed verification in {n - kept} of {n} cases "
+            "(verified evidence was used instead)"
+        )
+    lines.append(
+        f"{passed}/{n} cases passed ({report.pass_rate:.1%}; required {min_pass:.0%}) with "
+        f"{report.engine} ({report.model}) in {report.seconds:.1f}s"
+    )
     return "\n".join(lines)
 
 
@@ -319,17 +363,19 @@ def junit_xml(report: Report) -> str:
     from xml.sax.saxutils import escape, quoteattr
 
     failures = sum(not r.passed for r in report.results)
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f'<testsuites tests="{len(report.results)}" failures="{failures}" time="{report.seconds:.3f}">',
-           f'  <testsuite name="rag-eval" tests="{len(report.results)}" failures="{failures}" '
-           f'time="{report.seconds:.3f}">']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<testsuites tests="{len(report.results)}" failures="{failures}" time="{report.seconds:.3f}">',
+        f'  <testsuite name="rag-eval" tests="{len(report.results)}" failures="{failures}" '
+        f'time="{report.seconds:.3f}">',
+    ]
     for r in report.results:
         name = quoteattr(r.case.id)
         cls = quoteattr(f"evals.{Path(r.case.file).stem}.{r.case.type}")
         out.append(f'    <testcase classname={cls} name={name} time="{r.latency:.3f}">')
         if not r.passed:
             detail = f"question: {r.case.question}\nanswer: {r.answer}\n" + "\n".join(r.why)
-            out.append(f'      <failure message={quoteattr("; ".join(r.why))}>{escape(detail)}</failure>')
+            out.append(f"      <failure message={quoteattr('; '.join(r.why))}>{escape(detail)}</failure>")
         out.append("    </testcase>")
     out += ["  </testsuite>", "</testsuites>", ""]
     return "\n".join(out)

@@ -30,16 +30,24 @@ _BOILERPLATE = [
 # images a model could be talked into repeating. Such lines are kept in the stored text but never
 # chunked, retrieved or quoted. Zero-width characters are removed before matching.
 _INJECTION = [
-    re.compile(r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|all|your|earlier)\b.{0,30}"
-               r"\b(instructions?|rules|prompts?|directions)\b", re.I),
-    re.compile(r"\b(system prompt|developer message|you are (an?|the) (ai|assistant|language model|llm|chatbot))\b",
-               re.I),
-    re.compile(r"\b(ai|llm|language model|assistant|chatbot)s?\b.{0,60}\b(must|should|shall|are instructed to|"
-               r"need to)\b.{0,40}\b(say|reply|respond|answer|output|write|include|print|append)\b", re.I),
+    re.compile(
+        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|all|your|earlier)\b.{0,30}"
+        r"\b(instructions?|rules|prompts?|directions)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(system prompt|developer message|you are (an?|the) (ai|assistant|language model|llm|chatbot))\b", re.I
+    ),
+    re.compile(
+        r"\b(ai|llm|language model|assistant|chatbot)s?\b.{0,60}\b(must|should|shall|are instructed to|"
+        r"need to)\b.{0,40}\b(say|reply|respond|answer|output|write|include|print|append)\b",
+        re.I,
+    ),
     re.compile(r"\b(respond|reply|answer|output)\b.{0,20}\bonly with\b", re.I),
     re.compile(r"<!--|-->"),
-    re.compile(r"^\s*(\[\d+\]|passages?\s*:|question\s*:|answer\s*:|sources?\s*:|<\|?(system|assistant|user)\|?>)",
-               re.I),
+    re.compile(
+        r"^\s*(\[\d+\]|passages?\s*:|question\s*:|answer\s*:|sources?\s*:|<\|?(system|assistant|user)\|?>)", re.I
+    ),
     re.compile(r"!\[[^\]]*\]\([^)]*\)|\[[^\]]+\]\((https?:|www\.)[^)]*\)|\bhttps?://\S+|\bwww\.\S+\.\S+", re.I),
 ]
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -50,11 +58,10 @@ def suspicious(line: str) -> bool:
     return any(p.search(visible) for p in _INJECTION)
 
 
-_POST_FOOTER = re.compile(r"^\s*The post (?P<title>.{3,300}?) appeared first on (?P<outlet>[^.\n]{2,100})\.?\s*$",
-                          re.I | re.M)
-_DATE_LINE = re.compile(
-    r"^\s*(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*(?P<date>\d{4}-\d{2}-\d{2})\b", re.I
+_POST_FOOTER = re.compile(
+    r"^\s*The post (?P<title>.{3,300}?) appeared first on (?P<outlet>[^.\n]{2,100})\.?\s*$", re.I | re.M
 )
+_DATE_LINE = re.compile(r"^\s*(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*(?P<date>\d{4}-\d{2}-\d{2})\b", re.I)
 _ISO_DATE = re.compile(r"^\s*(?P<date>\d{4}-\d{2}-\d{2})\b")
 
 
@@ -78,14 +85,41 @@ class Article:
     def from_row(cls, row) -> Article:
         """A stored article (a catalog row) as the digest stages read it; the catalog keeps the
         text, not the boilerplate spans, so they are found again (a deterministic function of it)."""
-        return cls(None, row.source, row.text, row.article_id, row.title, row.outlet, row.published, row.language,
-                   boilerplate_ranges(row.text))
+        return cls(
+            None,
+            row.source,
+            row.text,
+            row.article_id,
+            row.title,
+            row.outlet,
+            row.published,
+            row.language,
+            boilerplate_ranges(row.text),
+        )
 
 
 class _TextExtractor(HTMLParser):
     _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
-    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "header",
-              "footer", "blockquote", "pre", "title"}
+    _BLOCK = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "title",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -156,8 +190,9 @@ def _first_sentence(line: str, limit: int = 120) -> str:
     return s[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def extract_metadata(text: str, boilerplate: list[tuple[int, int]],
-                     raw_html: str | None = None) -> tuple[str, str | None, str | None]:
+def extract_metadata(
+    text: str, boilerplate: list[tuple[int, int]], raw_html: str | None = None
+) -> tuple[str, str | None, str | None]:
     """(title, outlet, published date) as far as the text states them (rag/ingest/headlines.py,
     rag/text/dates.py)."""
     from rag.ingest import headlines
@@ -170,15 +205,18 @@ def extract_metadata(text: str, boilerplate: list[tuple[int, int]],
     if footer:
         return footer.group("title").strip(), outlet, published
     skip = set(boilerplate)
-    lines = [m.group().strip() for m in re.finditer(r"[^\n]+", text)
-             if (m.start(), m.end()) not in skip and m.group().strip()]
+    lines = [
+        m.group().strip()
+        for m in re.finditer(r"[^\n]+", text)
+        if (m.start(), m.end()) not in skip and m.group().strip()
+    ]
     title = (headlines.from_html(raw_html) if raw_html else None) or headlines.from_text(lines)
     if title:
         return title, outlet, published
     date = _DATE_LINE.match(text.lstrip()[:200]) or _ISO_DATE.match(text.lstrip()[:200])
     for line in lines:  # no line reads as a title: the first sentence that is not a date or byline
         if date and line.lower().startswith(date.group(0).strip().lower()):
-            line = line[len(date.group(0).strip()):].strip()
+            line = line[len(date.group(0).strip()) :].strip()
         if not line or dates.is_dateline_or_stamp(line):
             continue
         if len(line) <= 150 and not line.endswith((".", "!", "?")):
@@ -192,8 +230,9 @@ def read_article(path: Path, source: str, max_bytes: int) -> Article:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise NotAnArticleError(source, f"{size:,} bytes is over the {max_bytes:,}-byte limit "
-                                    "(RAG_INGEST__MAX_FILE_BYTES)")
+            raise NotAnArticleError(
+                source, f"{size:,} bytes is over the {max_bytes:,}-byte limit (RAG_INGEST__MAX_FILE_BYTES)"
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise UnreadableFileError(source, "cannot read: the file (or the target of its link) is missing") from None

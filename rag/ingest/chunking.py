@@ -69,8 +69,9 @@ def _pieces(sentence: Sentence, max_tokens: int, encoding: str) -> list[Sentence
     return out
 
 
-def chunk_article(article: Article, max_tokens: int = 200, overlap_tokens: int = 40,
-                  encoding: str = "cl100k_base") -> list[Chunk]:
+def chunk_article(
+    article: Article, max_tokens: int = 200, overlap_tokens: int = 40, encoding: str = "cl100k_base"
+) -> list[Chunk]:
     units = [p for s in content_sentences(article) for p in _pieces(s, max_tokens, encoding)]
     sizes = [count_tokens(u.text, encoding) for u in units]
     chunks: list[Chunk] = []
@@ -83,8 +84,17 @@ def chunk_article(article: Article, max_tokens: int = 200, overlap_tokens: int =
         group = units[i:j]
         text = " ".join(u.text for u in group)
         pos = len(chunks)
-        chunks.append(Chunk(group[0].start, group[-1].end, text, chunk_id=chunk_id(article.article_id, pos),
-                            article_id=article.article_id, position=pos, tokens=total))
+        chunks.append(
+            Chunk(
+                group[0].start,
+                group[-1].end,
+                text,
+                chunk_id=chunk_id(article.article_id, pos),
+                article_id=article.article_id,
+                position=pos,
+                tokens=total,
+            )
+        )
         if j >= len(units):
             break
         # step back over whole sentences worth at most overlap_tokens, always moving forward

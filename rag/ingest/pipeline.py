@@ -44,15 +44,23 @@ class IngestReport:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        return (f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
-                f"skipped {len(self.skipped)}, failed {len(self.failed)}, removed {len(self.removed)}; "
-                f"{self.embedded_chunks} chunks embedded in {self.seconds:.1f}s")
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
+            f"skipped {len(self.skipped)}, failed {len(self.failed)}, removed {len(self.removed)}; "
+            f"{self.embedded_chunks} chunks embedded in {self.seconds:.1f}s"
+        )
 
     def to_dict(self) -> dict:
-        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
-                "failed": [{"source": s, "reason": r} for s, r in self.failed], "removed": self.removed,
-                "embedded_chunks": self.embedded_chunks, "seconds": round(self.seconds, 3)}
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+            "failed": [{"source": s, "reason": r} for s, r in self.failed],
+            "removed": self.removed,
+            "embedded_chunks": self.embedded_chunks,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -101,8 +109,13 @@ def _lock(home: Path, timeout: float):
     return lock
 
 
-def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.0,
-           progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+def ingest(
+    ws,
+    paths: list[Path],
+    prune: bool = False,
+    lock_timeout: float = 60.0,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     candidates = discover(paths, report, ws.home)
@@ -129,8 +142,9 @@ def ingest(ws, paths: list[Path], prune: bool = False, lock_timeout: float = 60.
                 seen_ids.setdefault(article.article_id, cand.source)
                 report.unchanged.append(cand.source)
                 # a newer rag may read the same text better (headline, date): keep the row current
-                cat.update_metadata(article.article_id, article.title, article.outlet, article.published,
-                                    article.language)
+                cat.update_metadata(
+                    article.article_id, article.title, article.outlet, article.published, article.language
+                )
                 continue
             twin = cat.article(article.article_id)
             if article.article_id in seen_ids or (twin and twin.path != str(cand.path) and Path(twin.path).exists()):
@@ -243,11 +257,14 @@ def _embed(ws, texts: list[str], what: str) -> list[list[float]]:
     except RagError:
         raise
     except Exception as exc:
-        raise RagError(f"{what}: embedding failed ({type(exc).__name__}: {exc}); "
-                       "nothing was stored for it, run ingest again") from None
+        raise RagError(
+            f"{what}: embedding failed ({type(exc).__name__}: {exc}); nothing was stored for it, run ingest again"
+        ) from None
     if not vectors or len(vectors) != len(texts):
-        raise RagError(f"{what}: the embedder returned {len(vectors)} vectors for {len(texts)} chunks; "
-                       "nothing was stored for it, run ingest again")
+        raise RagError(
+            f"{what}: the embedder returned {len(vectors)} vectors for {len(texts)} chunks; "
+            "nothing was stored for it, run ingest again"
+        )
     return vectors
 
 
@@ -257,7 +274,7 @@ def _store_article(ws, article: Article, chunks: list, old_id: str | None) -> in
     first = True
     # batches keep memory flat however long the article: vectors are written as they are made
     for i in range(0, len(chunks), BATCH):
-        batch = chunks[i:i + BATCH]
+        batch = chunks[i : i + BATCH]
         vectors = _embed(ws, [c.text for c in batch], article.source)
         ws.record_embedding(ws.embedder.name, len(vectors[0]))
         store = ws.store

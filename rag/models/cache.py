@@ -28,6 +28,7 @@ class LLMCache:
         path = self._path(engine, model, prompt)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps({"engine": engine, "model": model, "text": text}, ensure_ascii=False),
-                       encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"engine": engine, "model": model, "text": text}, ensure_ascii=False), encoding="utf-8"
+        )
         tmp.replace(path)

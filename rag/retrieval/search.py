@@ -28,8 +28,9 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
     cat = ws.catalog
     n_articles, n_chunks = cat.counts()
     if n_chunks == 0:
-        raise StoreEmptyError(f"the store in {ws.home} is empty; "
-                              "run `rag ingest PATH` first (e.g. `rag ingest seeds/`)")
+        raise StoreEmptyError(
+            f"the store in {ws.home} is empty; run `rag ingest PATH` first (e.g. `rag ingest seeds/`)"
+        )
     ws.check_embedding_model(ws.embedder.name)
     vec_hits = ws.vectors.query(ws.embedder.embed([question])[0], s.candidates)
     bm25_hits = load_index(cat, ws.home / "cache").search(query_terms(question), s.candidates)
@@ -47,12 +48,22 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
         per_article[row.article_id] += 1
         art = articles.get(row.article_id) or cat.article(row.article_id)
         articles[row.article_id] = art
-        out.append(Passage(
-            row.start, row.end, row.text, chunk_id=cid, article_id=row.article_id, position=row.position,
-            source=art.source, title=art.title, language=art.language, score=fused[cid],
-            vector_rank=vec_ids.index(cid) + 1 if cid in vec_ids else None,
-            bm25_rank=bm_ids.index(cid) + 1 if cid in bm_ids else None,
-        ))
+        out.append(
+            Passage(
+                row.start,
+                row.end,
+                row.text,
+                chunk_id=cid,
+                article_id=row.article_id,
+                position=row.position,
+                source=art.source,
+                title=art.title,
+                language=art.language,
+                score=fused[cid],
+                vector_rank=vec_ids.index(cid) + 1 if cid in vec_ids else None,
+                bm25_rank=bm_ids.index(cid) + 1 if cid in bm_ids else None,
+            )
+        )
         if len(out) >= top_k:
             break
     return out
@@ -60,6 +71,18 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
 
 def article_passages(catalog, row: ArticleRow, limit: int | None = None) -> list[Passage]:
     """An article's own chunks as passages (score 1.0): what summaries and digests read."""
-    return [Passage(c.start, c.end, c.text, chunk_id=c.chunk_id, article_id=row.article_id, position=c.position,
-                    source=row.source, title=row.title, language=row.language, score=1.0)
-            for c in catalog.chunks(row.article_id)[:limit]]
+    return [
+        Passage(
+            c.start,
+            c.end,
+            c.text,
+            chunk_id=c.chunk_id,
+            article_id=row.article_id,
+            position=c.position,
+            source=row.source,
+            title=row.title,
+            language=row.language,
+            score=1.0,
+        )
+        for c in catalog.chunks(row.article_id)[:limit]
+    ]

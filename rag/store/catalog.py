@@ -64,8 +64,9 @@ class Catalog:
             version = self._user_version()  # read first: a foreign file must not be written to
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise StoreMismatchError(f"{self.path} is not a rag catalog ({exc}); move it away or use another "
-                                     "RAG_HOME. Nothing was changed.") from None
+            raise StoreMismatchError(
+                f"{self.path} is not a rag catalog ({exc}); move it away or use another RAG_HOME. Nothing was changed."
+            ) from None
         if version > SCHEMA_VERSION:
             self.db.close()
             raise StoreMismatchError(
@@ -134,8 +135,9 @@ class Catalog:
 
     def aliases(self, article_id: str | None = None) -> list[tuple[str, str, str]]:
         if article_id:
-            return list(self.db.execute("SELECT path, article_id, source FROM aliases WHERE article_id=?",
-                                        (article_id,)))
+            return list(
+                self.db.execute("SELECT path, article_id, source FROM aliases WHERE article_id=?", (article_id,))
+            )
         return list(self.db.execute("SELECT path, article_id, source FROM aliases"))
 
     def remove_alias(self, path: str) -> None:
@@ -149,14 +151,16 @@ class Catalog:
         self._bump(self.db)
         self.db.execute("COMMIT")
 
-    def update_metadata(self, article_id: str, title: str, outlet: str | None, published: str | None,
-                        language: str) -> bool:
+    def update_metadata(
+        self, article_id: str, title: str, outlet: str | None, published: str | None, language: str
+    ) -> bool:
         """What a newer rag reads from an unchanged text (title, outlet, date, language); True if
         anything changed. No vectors or chunks are involved."""
         cur = self.db.execute(
             "UPDATE articles SET title=?, outlet=?, published=?, language=? WHERE article_id=? AND "
             "(title IS NOT ? OR outlet IS NOT ? OR published IS NOT ? OR language IS NOT ?)",
-            (title, outlet, published, language, article_id, title, outlet, published, language))
+            (title, outlet, published, language, article_id, title, outlet, published, language),
+        )
         return cur.rowcount > 0
 
     def counts(self) -> tuple[int, int]:
@@ -176,8 +180,9 @@ class Catalog:
         now = time.time()
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.executemany("INSERT OR REPLACE INTO pending VALUES (?, ?, ?)",
-                                [(aid, old, now) for aid, old in items])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?)", [(aid, old, now) for aid, old in items]
+            )
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -210,8 +215,19 @@ class Catalog:
         db.execute("DELETE FROM aliases WHERE path=?", (str(article.path),))
         db.execute(
             f"INSERT INTO articles({_ACOLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (article.article_id, str(article.path), article.source, article.title, article.outlet,
-             article.published, article.language, article.chars, article.text, time.time(), len(chunks)),
+            (
+                article.article_id,
+                str(article.path),
+                article.source,
+                article.title,
+                article.outlet,
+                article.published,
+                article.language,
+                article.chars,
+                article.text,
+                time.time(),
+                len(chunks),
+            ),
         )
         db.executemany(
             'INSERT INTO chunks(chunk_id, article_id, position, start, "end", text) VALUES (?,?,?,?,?,?)',
@@ -227,8 +243,10 @@ class Catalog:
 
     @staticmethod
     def _bump(db) -> None:
-        db.execute("INSERT INTO meta(key, value) VALUES ('generation', '1') "
-                   "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        db.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
 
 
 _ACOLS = "article_id, path, source, title, outlet, published, language, chars, text, ingested_at, n_chunks"

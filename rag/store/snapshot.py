@@ -96,8 +96,15 @@ def write(home: Path, store, generation: int) -> int:
     names = {"vectors": f"vectors-{generation}.npy", "ids": f"ids-{generation}.lst"}
     _write_durably(folder / names["ids"], lambda fh: fh.write(ids_raw))
     _write_durably(folder / names["vectors"], lambda fh: np.save(fh, matrix))
-    manifest = {"format": FORMAT, "generation": generation, "count": len(ids), "dim": int(dim), **names,
-                "ids_crc32": _crc(ids_raw), "vectors_crc32": _crc(matrix)}
+    manifest = {
+        "format": FORMAT,
+        "generation": generation,
+        "count": len(ids),
+        "dim": int(dim),
+        **names,
+        "ids_crc32": _crc(ids_raw),
+        "vectors_crc32": _crc(matrix),
+    }
     _write_durably(folder / MANIFEST, lambda fh: fh.write(json.dumps(manifest).encode("utf-8")))
     for old in folder.iterdir():  # readers holding an old file keep it open; new readers see the manifest
         if old.name != MANIFEST and old.name not in names.values():

@@ -49,9 +49,12 @@ class VectorStore:
                 u = urlparse(url if "://" in url else f"http://{url}")
                 if not u.hostname:
                     raise StoreServiceError(f"RAG_CHROMA_URL {url!r} is not a URL like http://127.0.0.1:8000")
-                self.client = chromadb.HttpClient(host=u.hostname,
-                                                  port=u.port or (443 if u.scheme == "https" else 8000),
-                                                  ssl=u.scheme == "https", settings=settings)
+                self.client = chromadb.HttpClient(
+                    host=u.hostname,
+                    port=u.port or (443 if u.scheme == "https" else 8000),
+                    ssl=u.scheme == "https",
+                    settings=settings,
+                )
             else:
                 self.client = chromadb.PersistentClient(path=str(self.path), settings=settings)
             self.collection = self.client.get_or_create_collection(
@@ -64,8 +67,10 @@ class VectorStore:
         except Exception as exc:
             if not url:
                 raise
-            raise StoreServiceError(f"cannot use the Chroma server at {url} ({type(exc).__name__}); start it with "
-                                    "`chroma run --path DIR --port N` or unset RAG_CHROMA_URL") from None
+            raise StoreServiceError(
+                f"cannot use the Chroma server at {url} ({type(exc).__name__}); start it with "
+                "`chroma run --path DIR --port N` or unset RAG_CHROMA_URL"
+            ) from None
         stored = (self.collection.metadata or {}).get("embedding_model")
         if stored and stored != embedding_model:
             raise StoreMismatchError(
@@ -84,23 +89,40 @@ class VectorStore:
             meta.pop("hnsw:space", None)  # creation-only key; Chroma rejects it in modify()
             self.collection.modify(metadata={**meta, "embedding_dim": dim})
         elif int(stored) != dim:
-            raise StoreMismatchError(f"the store {self.path} holds {stored}-d vectors, the embedder gives {dim}-d; "
-                                     "use a new RAG_HOME for this model")
+            raise StoreMismatchError(
+                f"the store {self.path} holds {stored}-d vectors, the embedder gives {dim}-d; "
+                "use a new RAG_HOME for this model"
+            )
 
     def upsert(self, chunks, embeddings, articles: dict) -> None:
         """chunks of one or more articles; `articles` maps article_id to its Article."""
         self.check_dim(len(embeddings[0]))
         limit = self.client.get_max_batch_size()
         for i in range(0, len(chunks), limit):
-            part = chunks[i:i + limit]
+            part = chunks[i : i + limit]
             metas: list[Metadata] = []
             for c in part:
                 a = articles[c.article_id]
-                metas.append(clean_metadata({"article_id": c.article_id, "position": c.position, "start": c.start,
-                                             "end": c.end, "source": a.source, "language": a.language,
-                                             "outlet": a.outlet, "published": a.published}))
-            self.collection.upsert(ids=[c.chunk_id for c in part], embeddings=embeddings[i:i + limit],
-                                   documents=[c.text for c in part], metadatas=metas)
+                metas.append(
+                    clean_metadata(
+                        {
+                            "article_id": c.article_id,
+                            "position": c.position,
+                            "start": c.start,
+                            "end": c.end,
+                            "source": a.source,
+                            "language": a.language,
+                            "outlet": a.outlet,
+                            "published": a.published,
+                        }
+                    )
+                )
+            self.collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=embeddings[i : i + limit],
+                documents=[c.text for c in part],
+                metadatas=metas,
+            )
 
     def set_source(self, article_id: str, source: str) -> None:
         got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])

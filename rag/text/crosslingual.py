@@ -49,7 +49,7 @@ def inflected(word: str, d=None, endings: tuple[str, ...] = _ENDINGS) -> str | N
         return found
     for end in endings:
         if word.endswith(end) and len(word) - len(end) >= 3:
-            found = d.gloss_phrase(word[:-len(end)])
+            found = d.gloss_phrase(word[: -len(end)])
             if found is not None:
                 return found
     return None
@@ -71,7 +71,7 @@ def _compound(word: str, d) -> str | None:
             continue
         left = word[:i]
         for link in _LINKS:
-            stem_ = left[:len(left) - len(link)] if link else left
+            stem_ = left[: len(left) - len(link)] if link else left
             if not left.endswith(link) or len(stem_) < 3:
                 continue
             modifier = inflected(stem_, d) or _compound(stem_, d)
@@ -112,7 +112,7 @@ def english(text: str, d=None, keep: AbstractSet[str] = frozenset()) -> str:
         i = m.start() - 1
         while i >= 0 and text[i].isspace():
             i -= 1
-        return word(m.group(), i < 0 or text[i] in ".!?:„“\"»«")
+        return word(m.group(), i < 0 or text[i] in '.!?:„“"»«')
 
     return re.sub(r"[^\W\d_]+(?:-[^\W\d_]+)*", at, text)
 

@@ -25,8 +25,11 @@ _PATTERNS = [
     re.compile(rf"\b{_DAY}(?:\.|st|nd|rd|th)?[\s-]+{_MONTH}[\s,-]+{_YEAR}\b", re.I),  # 12 March 2026, 12-Mar-2026
     re.compile(rf"\b{_MONTH}\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.I),  # March 12, 2026
 ]
-_MARKER = re.compile(r"^\W*(published|updated|last updated|posted|date|dated|stand|veröffentlicht|aktualisiert|"
-                     r"datum|erschienen|zuletzt aktualisiert)\b", re.I)
+_MARKER = re.compile(
+    r"^\W*(published|updated|last updated|posted|date|dated|stand|veröffentlicht|aktualisiert|"
+    r"datum|erschienen|zuletzt aktualisiert)\b",
+    re.I,
+)
 HEADER_LINES = 12
 
 
@@ -78,7 +81,11 @@ def is_dateline_or_stamp(line: str) -> bool:
     """A line that is a date, a timestamp or a 'Published/Stand …' note, not a headline."""
     rest = re.sub(r"[\d:.,/\-–—|()+T]|\b(am|pm|uhr|gmt|utc|cet|cest|mez|um)\b", " ", line, flags=re.I)
     rest = re.sub(rf"\b{_MONTH}", " ", rest, flags=re.I)
-    rest = re.sub(r"\b(mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\w*\b",
-                  " ", rest, flags=re.I)
+    rest = re.sub(
+        r"\b(mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\w*\b",
+        " ",
+        rest,
+        flags=re.I,
+    )
     words = rest.split()
     return bool(parse(line) or re.search(r"\d{1,2}:\d{2}", line)) and (len(words) <= 3 or bool(_MARKER.match(line)))

@@ -123,8 +123,10 @@ def compile_dictionary(source: Path, target: Path) -> Path:
     tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp)
-    db.execute("CREATE TABLE tr (lang TEXT NOT NULL, key TEXT NOT NULL, vals TEXT NOT NULL, PRIMARY KEY (lang, key))"
-               " WITHOUT ROWID")
+    db.execute(
+        "CREATE TABLE tr (lang TEXT NOT NULL, key TEXT NOT NULL, vals TEXT NOT NULL, PRIMARY KEY (lang, key))"
+        " WITHOUT ROWID"
+    )
     db.executemany("INSERT INTO tr VALUES (?, ?, ?)", ((lang, k, " ".join(v)) for (lang, k), v in table.items() if v))
     db.execute("CREATE TABLE gl (key TEXT PRIMARY KEY, phrase TEXT NOT NULL) WITHOUT ROWID")
     db.executemany("INSERT INTO gl VALUES (?, ?)", ((k, phrase) for k, (_, phrase) in glosses.items()))

@@ -29,21 +29,36 @@ class AnswerType(str, Enum):
 
 
 _TYPE_PATTERNS = [
-    (AnswerType.date, r"^\s*(when|wann|since when|seit wann|bis wann)\b|\b(what|which|welche[nmrs]?|an welchem|"
-                      r"in welchem|on what|in what)\s+(date|day|year|month|weekday|datum|tag|jahr|monat|wochentag)\b"),
-    (AnswerType.number, r"\b(how (many|much|far|long|big|large|high|tall|deep|old|often)|wie (viele?|hoch|weit|lange|"
-                        r"groß|alt|oft|stark|schnell)|what (?:(?:is|was|are|were) )?(?:the )?"
-                        r"(percentage|share|proportion|number|rate|"
-                        r"figure|amount|price|cost|sum|capacity|revenue|salary|value|valuation)|welche[nrs]? (zahl|"
-                        r"anteil|summe|höhe|kapazität|leistung)|wie (hoch|teuer) (ist|war|sind|waren))\b"),
-    (AnswerType.place, r"^\s*(where|wo|wohin|woher)\b|\b(which|what|welche[nmrs]?|in welche[nmrs]?)\s+(city|cities|"
-                       r"country|countries|town|place|region|state|port|stadt|land|ort|region|hafen)\b"),
-    (AnswerType.name, r"^\s*(who|whom|whose|wer|wen|wem|wessen)\b|\b(which|what|welche[nmrs]?)\s+(company|companies|"
-                      r"firm|firms|person|people|minister|official|executive|carmaker|carmakers|bank|outlet|"
-                      r"newspaper|portal|agency|union|group|organisation|organization|foundation|"
-                      r"unternehmen|firma|person|minister|zeitung|portal|agentur|gewerkschaft|bank|stiftung)\b"),
-    (AnswerType.yes_no, r"^\s*(is|are|was|were|has|have|had|did|does|do|can|could|will|would|ist|sind|war|waren|hat|"
-                        r"haben|hatte|wurde|wurden|gibt|gab|kann|wird)\b"),
+    (
+        AnswerType.date,
+        r"^\s*(when|wann|since when|seit wann|bis wann)\b|\b(what|which|welche[nmrs]?|an welchem|"
+        r"in welchem|on what|in what)\s+(date|day|year|month|weekday|datum|tag|jahr|monat|wochentag)\b",
+    ),
+    (
+        AnswerType.number,
+        r"\b(how (many|much|far|long|big|large|high|tall|deep|old|often)|wie (viele?|hoch|weit|lange|"
+        r"groß|alt|oft|stark|schnell)|what (?:(?:is|was|are|were) )?(?:the )?"
+        r"(percentage|share|proportion|number|rate|"
+        r"figure|amount|price|cost|sum|capacity|revenue|salary|value|valuation)|welche[nrs]? (zahl|"
+        r"anteil|summe|höhe|kapazität|leistung)|wie (hoch|teuer) (ist|war|sind|waren))\b",
+    ),
+    (
+        AnswerType.place,
+        r"^\s*(where|wo|wohin|woher)\b|\b(which|what|welche[nmrs]?|in welche[nmrs]?)\s+(city|cities|"
+        r"country|countries|town|place|region|state|port|stadt|land|ort|region|hafen)\b",
+    ),
+    (
+        AnswerType.name,
+        r"^\s*(who|whom|whose|wer|wen|wem|wessen)\b|\b(which|what|welche[nmrs]?)\s+(company|companies|"
+        r"firm|firms|person|people|minister|official|executive|carmaker|carmakers|bank|outlet|"
+        r"newspaper|portal|agency|union|group|organisation|organization|foundation|"
+        r"unternehmen|firma|person|minister|zeitung|portal|agentur|gewerkschaft|bank|stiftung)\b",
+    ),
+    (
+        AnswerType.yes_no,
+        r"^\s*(is|are|was|were|has|have|had|did|does|do|can|could|will|would|ist|sind|war|waren|hat|"
+        r"haben|hatte|wurde|wurden|gibt|gab|kann|wird)\b",
+    ),
 ]
 _TYPE_RES = [(t, re.compile(p, re.I)) for t, p in _TYPE_PATTERNS]
 
@@ -64,8 +79,8 @@ def names(text: str) -> list[str]:
     SkyNet-1), lower-cased, without possessive endings; months and weekdays excluded."""
     out = []
     for m in NAME.finditer(text):
-        before = text[:m.start()].rstrip()
-        if not before or before[-1] in ".!?:\"“„»(" and not m.group().isupper():
+        before = text[: m.start()].rstrip()
+        if not before or before[-1] in '.!?:"“„»(' and not m.group().isupper():
             continue  # a capital at a sentence start says nothing
         w = _fold(m.group())
         if w and w not in MONTHS and w not in WEEKDAYS:

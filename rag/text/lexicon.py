@@ -7,9 +7,17 @@ from __future__ import annotations
 import re
 
 _MONTH_NAMES = [
-    ("january", "januar", "jänner", "jan"), ("february", "februar", "feb"), ("march", "märz", "maerz", "mar", "mär"),
-    ("april", "apr"), ("may", "mai"), ("june", "juni", "jun"), ("july", "juli", "jul"), ("august", "aug"),
-    ("september", "sept", "sep"), ("october", "oktober", "oct", "okt"), ("november", "nov"),
+    ("january", "januar", "jänner", "jan"),
+    ("february", "februar", "feb"),
+    ("march", "märz", "maerz", "mar", "mär"),
+    ("april", "apr"),
+    ("may", "mai"),
+    ("june", "juni", "jun"),
+    ("july", "juli", "jul"),
+    ("august", "aug"),
+    ("september", "sept", "sep"),
+    ("october", "oktober", "oct", "okt"),
+    ("november", "nov"),
     ("december", "dezember", "dec", "dez"),
 ]
 MONTHS: dict[str, int] = {name: i for i, names in enumerate(_MONTH_NAMES, 1) for name in names}
@@ -17,8 +25,10 @@ MONTHS: dict[str, int] = {name: i for i, names in enumerate(_MONTH_NAMES, 1) for
 MONTH_ABBREVIATIONS = frozenset(m for m in MONTHS if len(m) <= 4 and any(f != m and f.startswith(m) for f in MONTHS))
 MONTH_NAMES = frozenset(MONTHS) - MONTH_ABBREVIATIONS
 
-WEEKDAYS = ("monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch donnerstag "
-            "freitag samstag sonnabend sonntag").split()
+WEEKDAYS = (
+    "monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch donnerstag "
+    "freitag samstag sonnabend sonntag"
+).split()
 RELATIVE_DAYS = "yesterday today tomorrow tonight gestern heute morgen vorgestern".split()
 
 # Counts have a value; multipliers and vague quantities ("million", "several") say a figure is
@@ -26,21 +36,39 @@ RELATIVE_DAYS = "yesterday today tomorrow tonight gestern heute morgen vorgester
 NUMBER_WORDS: dict[str, int | None] = {
     **dict(zip("one two three four five six seven eight nine ten eleven twelve".split(), range(1, 13))),
     **dict(zip("eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf".split(), range(1, 13))),
-    "fifteen": 15, "eighteen": 18, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "fünfzehn": 15, "achtzehn": 18, "zwanzig": 20, "dreißig": 30, "vierzig": 40, "fünfzig": 50,
-    **dict.fromkeys("hundred thousand million billion trillion half dozen several hundert tausend million millionen "
-                    "milliarde milliarden billion hälfte dutzend mehrere".split()),
+    "fifteen": 15,
+    "eighteen": 18,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "fünfzehn": 15,
+    "achtzehn": 18,
+    "zwanzig": 20,
+    "dreißig": 30,
+    "vierzig": 40,
+    "fünfzig": 50,
+    **dict.fromkeys(
+        "hundred thousand million billion trillion half dozen several hundert tausend million millionen "
+        "milliarde milliarden billion hälfte dutzend mehrere".split()
+    ),
 }
 
 # Frequent function words, including question words (questions are short)
-ENGLISH_HINTS = frozenset("the and is are was were of to in that with for on as by it this from has have be at an "
-                          "who whom what how where when which why about did does not a".split())
-GERMAN_HINTS = frozenset("der die das und ist sind nicht mit sich auf für ein eine dass von zu im den dem des wird "
-                         "auch wer wen wem was wie wo wann welche welcher welches welchen warum hat über am".split())
+ENGLISH_HINTS = frozenset(
+    "the and is are was were of to in that with for on as by it this from has have be at an "
+    "who whom what how where when which why about did does not a".split()
+)
+GERMAN_HINTS = frozenset(
+    "der die das und ist sind nicht mit sich auf für ein eine dass von zu im den dem des wird "
+    "auch wer wen wem was wie wo wann welche welcher welches welchen warum hat über am".split()
+)
 
 # German closed-class words and the English word a reader expects in their place: left German, an
 # English gloss of a German sentence reads "Der current happens von der north" to MiniLM.
-GERMAN_FUNCTION_WORDS = dict(pair.split(":") for pair in """
+GERMAN_FUNCTION_WORDS = dict(
+    pair.split(":")
+    for pair in """
 der:the die:the das:the den:the dem:the des:the ein:a eine:a einer:a eines:a einem:a einen:a und:and oder:or
 aber:but ist:is sind:are war:was waren:were wird:will werden:will wurde:was wurden:were hat:has haben:have
 hatte:had hatten:had nicht:not mit:with sich:itself auf:on für:for von:of zu:to im:in in:in am:on an:at als:as
@@ -50,7 +78,8 @@ dieser:this dieses:this diesen:this diesem:this seit:since bis:until durch:throu
 zwischen:between sein:its seine:its seinen:its seiner:its seinem:its ihre:its ihren:its ihrem:its ihrer:its
 vom:from zum:to zur:to beim:at ins:into man:one kein:no keine:no mehr:more sehr:very wenn:if weil:because
 doch:but denn:because rund:about etwa:about knapp:nearly soll:should sollen:should kann:can können:can
-muss:must müssen:must""".split())
+muss:must müssen:must""".split()
+)
 
 
 def language_of(text: str, min_hints: int = 0) -> str:

@@ -10,20 +10,50 @@ from rag.text.lexicon import MONTH_ABBREVIATIONS, MONTH_NAMES
 
 # Words after which a period does not end a sentence.
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "ltd", "co", "corp", "vs", "etc", "no",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "jr",
+    "sr",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "vs",
+    "etc",
+    "no",
     *MONTH_ABBREVIATIONS,
-    "z.b", "bzw", "ca", "vgl", "usw", "dt", "nr", "abs", "hr", "fr", "e.g", "i.e", "u.s", "u.k", "u.a",
+    "z.b",
+    "bzw",
+    "ca",
+    "vgl",
+    "usw",
+    "dt",
+    "nr",
+    "abs",
+    "hr",
+    "fr",
+    "e.g",
+    "i.e",
+    "u.s",
+    "u.k",
+    "u.a",
 }
 # a sentence end, with closing quotes and any citation markers that follow it ("… voraus.“ [1]")
 _END = re.compile(r"[.!?…]+[\"'”’»“)]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s)|[.!?…]+[\"'”’»“)]*(?:\s*\[\d+\])*$")
-_SENTENCE_STARTS = set("The This That These Those It Its In But However Other Others A An And As He She They We "
-                       "While According Despite During After Before Since Meanwhile".split())
+_SENTENCE_STARTS = set(
+    "The This That These Those It Its In But However Other Others A An And As He She They We "
+    "While According Despite During After Before Since Meanwhile".split()
+)
 _ORDINAL_DATE = re.compile(r"\b\d{1,2}\.$")
 _NEXT_MONTH = re.compile(r"\s+(?:" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 
 def _is_false_end(text: str, cut: int, next_pos: int) -> bool:
-    before = text[max(0, cut - 12):cut]
+    before = text[max(0, cut - 12) : cut]
     word = re.split(r"\s", before)[-1].rstrip(".").lower()
     if word in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", word):
         nxt_word = re.match(r"[A-Za-z]+", text[next_pos:])
@@ -32,7 +62,7 @@ def _is_false_end(text: str, cut: int, next_pos: int) -> bool:
         return True  # "U.S.", "Mr.", single initials
     if _ORDINAL_DATE.search(before) and _NEXT_MONTH.match(text, cut):
         return True  # German dates: "13. Januar"
-    nxt = text[next_pos:next_pos + 1]
+    nxt = text[next_pos : next_pos + 1]
     return bool(nxt) and nxt.islower()
 
 

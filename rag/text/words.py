@@ -8,14 +8,16 @@ import unicodedata
 from functools import lru_cache
 
 STEM = 5
-STOP = set("""
+STOP = set(
+    """
 a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it
 its more most no not of on or our she so than that the their them then there these they this those to was
 we were what when where which while who whom why will with would you your about after also any before
 der die das den dem des ein eine einer eines einem einen und oder aber ist sind war waren wird werden hat haben
 nicht mit sich auf für von zu im in am an als auch es er sie wir ihr dass daß bei nach um wie was wer wo noch
 nur schon so über unter vor aus diese dieser dieses diesen welche welcher welches welchen welchem wie wann
-warum wen wem wessen woher wohin sagen""".split())
+warum wen wem wessen woher wohin sagen""".split()
+)
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
 
