@@ -1,6 +1,8 @@
 """The pieces of article text that flow through the pipeline, one family. Each is a span
-(start, end, text) of one article's stored text, so any of them can be shown as a verbatim quote
-and checked against the article: text == article_text[start:end].
+(start, end) of one article's stored text with its text. For a Sentence, Evidence, Quote and
+Citation the text is the article's own: text == article_text[start:end], so it can be shown as a
+verbatim quote and checked; a Chunk's text is its sentences joined by single spaces, with the
+boilerplate inside its span left out (what is embedded and indexed).
 
     Span ── Sentence                    split_sentences: a sentence of an article
          ├─ Chunk ── Passage            chunking and the catalog; a chunk found by retrieval

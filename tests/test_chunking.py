@@ -55,3 +55,8 @@ def test_boilerplate_never_reaches_a_chunk():
     assert not any("appeared first on" in c.text for c in chunks)
     _, chunks = _chunks("003")
     assert not chunks[0].text.startswith("Advertising")
+
+
+def test_abbreviated_months_of_either_language_do_not_end_sentences():
+    text = "Im Okt. 2025 begann der Bau. On Sept. 3 it ended."
+    assert [s.text for s in split_sentences(text)] == ["Im Okt. 2025 begann der Bau.", "On Sept. 3 it ended."]

@@ -143,3 +143,9 @@ def test_no_headline_is_taken_from_the_body():
         "Diese Anlagen werden verwendet. Der Lieferant wurde nicht genannt.",
     ]
     assert headlines.from_text(lines) is None
+
+
+def test_timestamp_lines_with_weekdays_of_either_language_are_not_headlines():
+    for line in ("Thu, 12 Mar 2026 08:15", "Sonnabend, 14. März 2026, 18:40 Uhr", "Donnerstag, 12.03.2026 - 07:01"):
+        assert dates.is_dateline_or_stamp(line), line
+    assert not dates.is_dateline_or_stamp("Calder Robotics agrees to buy Brightline on 12 March 2026 at 08:15")

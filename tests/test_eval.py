@@ -160,6 +160,10 @@ def test_shipped_cases_are_well_formed_and_cover_every_type():
         ),
         ("{id: s, type: digest, stories: [[nope.txt]]}", "'nope.txt' is not a file"),
         ("{id: s, type: digest}", "needs 'stories'"),
+        ("{id: s, type: digest, stories: [[]]}", "'stories' must be a list of lists of file names"),
+        ('{id: 7, type: unanswerable, question: "Q?"}', "'id' must be a non-empty string"),
+        ('{id: s, type: unanswerable, question: "Q?", refuse: null}', "'refuse' must be true or false"),
+        ('{id: s, type: unanswerable, question: "Q?", file: x.yaml}', r"unknown keys \['file'\]"),
     ],
 )
 def test_malformed_summary_and_digest_cases(tmp_path, seeds_copy, case, problem):
@@ -260,3 +264,14 @@ cases:
     assert set(figures) >= {"answerable_recall", "wrong_answers", "unanswerable_refused", "german_only_recall"}
     assert "answerable_recall" in r.stdout
     assert rag("eval", "--split", "nope").returncode == 2
+
+
+def test_numbers_in_facts_are_read_as_written(tmp_path, seeds_copy):
+    f = write_cases(
+        tmp_path,
+        seeds_copy,
+        "corpus: corpus\ncases:\n  - {id: n, type: number, question: 'Q?', all_of: [2026, 24.5], "
+        "sources: [001_ae76c90e14592450.txt]}\n",
+    )
+    (case,) = load([f])[0].cases
+    assert case.all_of == ["2026", "24.5"] and case.refuse is False

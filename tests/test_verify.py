@@ -96,3 +96,9 @@ def test_marker_after_a_closing_quote_belongs_to_the_sentence():
 def test_refusal_is_recognised():
     v = verify(CANNOT_ANSWER, passages(), {"a": ART})
     assert v.ok and v.refused and v.citations == []
+
+
+def test_dotted_abbreviations_match_their_undotted_form():
+    # "U.S." in an answer is supported by a text that writes "US"; an unknown name is not
+    assert unsupported("The U.S. signed the deal.", "The US signed the deal with Acme.") == []
+    assert unsupported("The U.K. signed the deal.", "The US signed the deal with Acme.") == ["U.K"]

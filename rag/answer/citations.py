@@ -8,6 +8,8 @@ import re
 from collections.abc import Hashable
 
 MARKER = re.compile(r"\[(\d+)\]")
+# as models write them: "[1]", "[1, 2]", with the space before them
+MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 class Numbering:

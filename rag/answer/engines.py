@@ -72,8 +72,7 @@ class Engine:
 
     def ask(self, question: str, on_text: OnText | None = None) -> Answer:
         """The one ask path (CLI, chat, server): retrieve, answer, verify, timed."""
-        if not question.strip():
-            raise UsageError("the question is empty")
+        _check(question)
         t = time.perf_counter()
         passages = retrieve(self.ws, question)
         t_retrieve = time.perf_counter() - t
@@ -250,4 +249,10 @@ def make_engine(ws, name: EngineName, cache=None) -> Engine:
 
 def ask(ws, question: str, engine: EngineName, on_text: OnText | None = None, cache=None) -> Answer:
     """A one-shot ask (`rag ask`); warm processes keep their engines (rag/service.py)."""
+    _check(question)  # before the engine: an empty question is the first thing to fix
     return make_engine(ws, engine, cache).ask(question, on_text)
+
+
+def _check(question: str) -> None:
+    if not question.strip():
+        raise UsageError("the question is empty")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.answer.citations import Numbering
+from rag.answer.citations import MARKERS, Numbering
 from rag.answer.result import CANNOT_ANSWER
 from rag.spans import Citation, Passage, Sentence
 from rag.text.dictionary import translations
@@ -15,7 +15,6 @@ from rag.text.facts import NAME
 from rag.text.sentences import split_sentences
 from rag.text.words import fold, stem, terms
 
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -57,7 +56,7 @@ def unsupported(sentence: str, cited_text: str) -> list[str]:
         first = False
         if at_start and word.lower() in _COMMON_STARTS:
             continue
-        alts = [word, *translations(word)]
+        alts = [word, word.replace(".", ""), *translations(word)]  # U.S. is also written US
         if not any(_norm(a) in hay for a in alts):
             if at_start and stem(word) in set(terms(cited_text)):
                 continue
@@ -86,7 +85,7 @@ def _with_trailing_markers(sentences, text):
     """`He said „X.“ [1]` splits after the quote; the marker belongs to the sentence before it."""
     out: list[Sentence] = []
     for s in sentences:
-        if out and not re.search(r"\w", _MARKER.sub("", s.text)):
+        if out and not re.search(r"\w", MARKERS.sub("", s.text)):
             prev = out[-1]
             out[-1] = type(prev)(prev.start, s.end, text[prev.start : s.end])
         else:
@@ -113,13 +112,13 @@ def verify(answer: str, passages: list[Passage], article_texts: dict[str, str]) 
                 k = int(raw)
                 if 1 <= k <= len(passages):
                     keep.append(k)
-                    cited.append(k)  # noqa: B023 (repl runs inside _MARKER.sub, within this iteration)
+                    cited.append(k)  # noqa: B023 (repl runs inside MARKERS.sub, within this iteration)
                 else:
                     problems.append(f"unknown citation [{k}] removed")
             return "".join(f" [{numbering.number(k)}]" for k in keep)
 
-        body = _MARKER.sub(repl, sent.text).strip()
-        plain = _MARKER.sub("", sent.text).strip()
+        body = MARKERS.sub(repl, sent.text).strip()
+        plain = MARKERS.sub("", sent.text).strip()
         if not cited:
             if not re.search(r"\w", plain):
                 continue

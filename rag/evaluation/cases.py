@@ -12,9 +12,11 @@ from typing import Annotated, Literal, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
+    StrictStr,
     ValidationError,
     ValidationInfo,
     model_validator,
@@ -37,28 +39,41 @@ def _non_empty(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_non_empty)]
+def _number_as_text(value):
+    """A fact or file name YAML read as a number (2026, 24.5) is meant as written."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+Text = Annotated[StrictStr, AfterValidator(_non_empty)]
+Fact = Annotated[StrictStr, BeforeValidator(_number_as_text), AfterValidator(_non_empty)]
 
 
 class Case(BaseModel):
     """One case of a YAML file; the checks that need the corpus folder read it from the
     validation context."""
 
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid")
 
     id: Text
     type: CaseType
-    file: str = ""
-    question: str = ""
-    all_of: list[Text] = Field(default_factory=list)
-    any_of: list[Text] = Field(default_factory=list)
-    sources: list[Text] = Field(default_factory=list)
-    refuse: StrictBool | None = None  # default: true for type unanswerable
-    article: str | None = None  # summary of one article
-    topic: str | None = None  # summary across articles
-    stories: list[list[Text]] = Field(default_factory=list)  # digest: groups that must form
-    story_of: str | None = None  # digest: the story holding this article must state the facts
-    style: str | None = None  # a free tag for how the question is phrased (synonym, according_to, ...)
+    file: str = ""  # set by the loader, not in the case file
+    question: StrictStr = ""
+    all_of: list[Fact] = Field(default_factory=list)
+    any_of: list[Fact] = Field(default_factory=list)
+    sources: list[Fact] = Field(default_factory=list)
+    refuse: StrictBool = False  # when not given: true for type unanswerable
+    article: Fact | None = None  # summary of one article
+    topic: Text | None = None  # summary across articles
+    stories: list[Annotated[list[Fact], Field(min_length=1)]] = Field(default_factory=list)  # digest: groups
+    story_of: Fact | None = None  # digest: the story holding this article must state the facts
+    style: StrictStr | None = None  # a free tag for how the question is phrased (synonym, according_to, ...)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_default(cls, data):
+        if isinstance(data, dict) and "refuse" not in data:
+            data = {**data, "refuse": data.get("type") == "unanswerable"}
+        return data
 
     @property
     def facts(self) -> list[str]:
@@ -81,8 +96,6 @@ class Case(BaseModel):
     def _question(self) -> None:
         if not self.question.strip():
             raise ValueError("'question' must be a non-empty string")
-        if self.refuse is None:
-            self.refuse = self.type == "unanswerable"
         if self.refuse and self.facts:
             raise ValueError("a refused case cannot expect facts")
         if not self.refuse and not self.facts:
@@ -173,6 +186,8 @@ def _case(path: Path, i: int, raw, corpus: Path) -> Case:
     where = f"case {raw['id']!r}" if isinstance(raw, dict) and raw.get("id") else f"case #{i + 1}"
     if not isinstance(raw, dict):
         raise _bad(path, where, "expected a mapping")
+    if "file" in raw:
+        raise _bad(path, where, "unknown keys ['file']")
     try:
         return Case.model_validate({**raw, "file": str(path)}, context={"corpus": corpus})
     except ValidationError as exc:

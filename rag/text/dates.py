@@ -13,9 +13,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from rag.text.lexicon import MONTHS
+from rag.text.lexicon import ENGLISH_WEEKDAYS, GERMAN_WEEKDAYS, MONTHS
 
 _MONTH = r"(?P<month>" + "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True)) + r")\.?"
+# "Thu", "Thursday", "Donnerstag"
+_WEEKDAY = re.compile(
+    r"\b(?:" + "|".join(w[:3] for w in ENGLISH_WEEKDAYS) + r")\w*\b|\b(?:" + "|".join(GERMAN_WEEKDAYS) + r")\b", re.I
+)
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
 _DAY = r"(?P<day>[0-3]?\d)"
 _PATTERNS = [
@@ -81,11 +85,6 @@ def is_dateline_or_stamp(line: str) -> bool:
     """A line that is a date, a timestamp or a 'Published/Stand …' note, not a headline."""
     rest = re.sub(r"[\d:.,/\-–—|()+T]|\b(am|pm|uhr|gmt|utc|cet|cest|mez|um)\b", " ", line, flags=re.I)
     rest = re.sub(rf"\b{_MONTH}", " ", rest, flags=re.I)
-    rest = re.sub(
-        r"\b(mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\w*\b",
-        " ",
-        rest,
-        flags=re.I,
-    )
+    rest = _WEEKDAY.sub(" ", rest)
     words = rest.split()
     return bool(parse(line) or re.search(r"\d{1,2}:\d{2}", line)) and (len(words) <= 3 or bool(_MARKER.match(line)))

@@ -25,10 +25,9 @@ MONTHS: dict[str, int] = {name: i for i, names in enumerate(_MONTH_NAMES, 1) for
 MONTH_ABBREVIATIONS = frozenset(m for m in MONTHS if len(m) <= 4 and any(f != m and f.startswith(m) for f in MONTHS))
 MONTH_NAMES = frozenset(MONTHS) - MONTH_ABBREVIATIONS
 
-WEEKDAYS = (
-    "monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch donnerstag "
-    "freitag samstag sonnabend sonntag"
-).split()
+ENGLISH_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+GERMAN_WEEKDAYS = "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag".split()
+WEEKDAYS = ENGLISH_WEEKDAYS + GERMAN_WEEKDAYS
 RELATIVE_DAYS = "yesterday today tomorrow tonight gestern heute morgen vorgestern".split()
 
 # Counts have a value; multipliers and vague quantities ("million", "several") say a figure is
