@@ -60,6 +60,24 @@ def rag_home(tmp_path, monkeypatch, models_dir) -> Path:
     return home
 
 
+def make_passage(text: str, article: str = "a", title: str = "T", language: str = "en", score: float = 1.0):
+    """A whole short article as one retrieved passage (plumbing tests of verify, prompts, selector)."""
+    from rag.spans import Passage
+
+    return Passage(
+        0,
+        len(text),
+        text,
+        chunk_id=f"{article}-0000",
+        article_id=article,
+        position=0,
+        source=f"{article}.txt",
+        title=title,
+        language=language,
+        score=score,
+    )
+
+
 def make_ws(embedder=None, **settings):
     from rag.settings import load_settings
     from rag.workspace import Workspace

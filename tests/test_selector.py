@@ -5,7 +5,9 @@ import pytest
 
 from rag.answer import selector
 from rag.answer.evidence import FEATURES
-from rag.spans import Evidence, Passage
+from rag.spans import Evidence
+
+from conftest import make_passage
 
 MODEL = selector.Model(
     weights={k: (1.0 if k == "cov" else 0.0) for k in FEATURES},
@@ -18,18 +20,7 @@ MODEL = selector.Model(
 
 
 def cand(text: str, cov: float, type_ok: float = 1.0, names_art: float = 1.0, source: str = "a.txt") -> Evidence:
-    p = Passage(
-        0,
-        len(text),
-        text,
-        chunk_id=f"{source}-0",
-        article_id=source,
-        position=0,
-        source=source,
-        title="T",
-        language="en",
-        score=1.0,
-    )
+    p = make_passage(text, article=source.removesuffix(".txt"))
     feats = {k: 0.0 for k in FEATURES} | {"cov": cov, "type_ok": type_ok, "names_art": names_art, "names_ctx": 1.0}
     return Evidence(0, len(text), text, passage=p, features=feats)
 

@@ -1,6 +1,7 @@
 from rag.answer.result import CANNOT_ANSWER
 from rag.answer.verify import unsupported, verify
-from rag.spans import Passage
+
+from conftest import make_passage
 
 ART = (
     "Tesla signed a deal with Acme Corp in March. The cells reach 24% efficiency.\n"
@@ -9,20 +10,7 @@ ART = (
 
 
 def passages():
-    return [
-        Passage(
-            0,
-            len(ART),
-            ART,
-            chunk_id="a-0000",
-            article_id="a",
-            position=0,
-            source="a.txt",
-            title="Title A",
-            language="en",
-            score=1.0,
-        )
-    ]
+    return [make_passage(ART, title="Title A")]
 
 
 def test_supported_answer_gets_verbatim_quotes():
@@ -52,20 +40,7 @@ def test_uncited_sentence_fails():
 
 
 def test_markers_renumbered_by_first_appearance():
-    two = passages() + [
-        Passage(
-            0,
-            22,
-            "Other text about Acme.",
-            chunk_id="b-0000",
-            article_id="b",
-            position=0,
-            source="b.txt",
-            title="B",
-            language="en",
-            score=0.5,
-        )
-    ]
+    two = passages() + [make_passage("Other text about Acme.", article="b", title="B", score=0.5)]
     v = verify(
         "Acme is mentioned [2]. The cells reach 24% efficiency [1].", two, {"a": ART, "b": "Other text about Acme."}
     )
@@ -75,20 +50,7 @@ def test_markers_renumbered_by_first_appearance():
 
 def test_marker_after_a_closing_quote_belongs_to_the_sentence():
     art = "Trump sagte: „Wir sind voraus.“ Danach ging er."
-    p = [
-        Passage(
-            0,
-            len(art),
-            art,
-            chunk_id="c-0000",
-            article_id="c",
-            position=0,
-            source="c.txt",
-            title="C",
-            language="de",
-            score=1.0,
-        )
-    ]
+    p = [make_passage(art, article="c", title="C", language="de")]
     v = verify("Trump sagte: „Wir sind voraus.“ [1]", p, {"c": art})
     assert v.ok and v.citations[0].quote == "Trump sagte: „Wir sind voraus.“"
 
