@@ -1,7 +1,12 @@
-"""Comparing English and German text without a translation model: a word-by-word English gloss
-through a general dictionary (rag/text/dictionary.py) (good enough for MiniLM to place a German lede
-near its English twin), and normalised 'facts' (names, numbers, dates) that read the same in both
-languages."""
+"""Comparing English and German text without a translation model, through a general dictionary
+(rag/text/dictionary.py), and normalised 'facts' (names, numbers, dates) that read the same in
+both languages. Two readings of German, each fitted with the model that uses it:
+- `english()`: a readable word-by-word English (headword senses, function words, inflections,
+  compounds through their parts, names kept); story grouping was fitted on it;
+- `gloss()`: each word's first English sense, function words left German; the answer selector
+  (rag/answer/selector.py) was fitted on it. Measured 2026-11-30: refitting the selector on
+  `english()` answered more (dev 27 vs 19 right) but wrongly more often (17 vs 7), a worse dev
+  objective, so answers keep `gloss()` until the selector is reworked."""
 
 from __future__ import annotations
 
