@@ -16,10 +16,8 @@ from datetime import date
 from rag.text.lexicon import ENGLISH_WEEKDAYS, GERMAN_WEEKDAYS, MONTHS
 
 _MONTH = r"(?P<month>" + "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True)) + r")\.?"
-# "Thu", "Thursday", "Donnerstag"
-_WEEKDAY = re.compile(
-    r"\b(?:" + "|".join(w[:3] for w in ENGLISH_WEEKDAYS) + r")\w*\b|\b(?:" + "|".join(GERMAN_WEEKDAYS) + r")\b", re.I
-)
+# "Thu", "Thursday", "Donnerstag", "Donnerstagabend"
+_WEEKDAY = re.compile(r"\b(?:" + "|".join([w[:3] for w in ENGLISH_WEEKDAYS] + GERMAN_WEEKDAYS) + r")\w*\b", re.I)
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
 _DAY = r"(?P<day>[0-3]?\d)"
 _PATTERNS = [
