@@ -65,7 +65,7 @@ def ingest(
     compiled = dictionary.compiled_path(ws.settings.model_cache)
     if compiled is not None and not compiled.exists():  # once, here rather than in the first `rag ask`
         if not as_json:
-            typer.echo("preparing the English-German dictionary (once, ~15 s)", err=True)
+            typer.echo("preparing the English-German dictionary (once, ~20 s)", err=True)
         dictionary.load(ws.settings.model_cache)
     if as_json:
         _emit_json(report.to_dict())
