@@ -131,12 +131,13 @@ def build(ws, rows, period: Period, selection: dict, engine, now: datetime, regr
                 r.title,
                 r.outlet,
                 r.language,
-                article_time(r)[0].date().isoformat(),
-                article_time(r)[1],
+                when.date().isoformat(),
+                how,
                 new=r.article_id not in assigned,
                 duplicate_of=next((m.duplicate_of for m in story.members if m.row is r), None),
             )
             for r in rows_
+            for when, how in [article_time(r)]
         ]
         stories.append(
             Story(
