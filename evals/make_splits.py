@@ -5,6 +5,9 @@ evals/splits/<split>/. Run it only when a bank changes; the output is committed.
   the test split asks about articles never seen while tuning. Questions without sources
   (unanswerable) are spread over the splits by a hash of their id.
 - Seed questions are spread by a hash of their id within each question type: 50/20/30.
+- Questions on the unrelated articles (evals/corpus_extra/, bank extra_*.yaml) and on the articles
+  written to fit the answer reader (evals/corpus_fit/, bank fit_*.yaml) are all train: none of
+  their stories is in dev or test.
 
     python evals/make_splits.py
 """
@@ -19,6 +22,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 SPLITS = ("train", "dev", "test")
 # per ten questions: 5 train, 2 dev, 3 test
+# train-only banks (bank/<name>_*.yaml) and the folder of articles they ask about
+TRAIN_ONLY = {"extra": "corpus_extra", "fit": "corpus_fit"}
 _PATTERN = ("train", "test", "train", "dev", "train", "test", "train", "dev", "train", "test")
 
 
@@ -42,6 +47,10 @@ def main() -> None:
     labels = yaml.safe_load((HERE / "labels" / "corpus.yaml").read_text(encoding="utf-8"))["articles"]
     story_split = {a["file"]: a["split"] for a in labels}
     out: dict[str, dict[str, list[dict]]] = {s: {"seeds": [], "corpus": []} for s in SPLITS}
+    for name in TRAIN_ONLY:
+        out["train"][name] = []
+        for path in sorted((HERE / "bank").glob(f"{name}_*.yaml")):
+            out["train"][name] += yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
     seeds = yaml.safe_load((HERE / "bank" / "seeds.yaml").read_text(encoding="utf-8"))["cases"]
     for c in seeds:
         c["id"] = f"seeds-{c['id']}"
@@ -71,7 +80,7 @@ def main() -> None:
         folder = HERE / "splits" / split
         folder.mkdir(parents=True, exist_ok=True)
         for name, cases in files.items():
-            corpus_dir = "../../../seeds" if name == "seeds" else "../../corpus"
+            corpus_dir = "../../../seeds" if name == "seeds" else f"../../{TRAIN_ONLY.get(name, 'corpus')}"
             head = (
                 f"# {split} split of the blind bank (evals/bank/{name}*.yaml), written by evals/make_splits.py.\n"
                 f"# Do not edit: change the bank and re-run the script.\n"
