@@ -1,11 +1,14 @@
 """Fits the answer selector (rag/answer/selector.py) and writes rag/data/selector.json.
 
 Weights, on the *train* split of the blind question bank: the ranker as a softmax over each
-question's candidate sentences (positive: the sentence states the expected facts), then the
-answer model as a logistic regression on whether the chosen sentences state them. keep_ratio and
-answer_threshold are chosen on the *dev* split, maximising correct answers + correct refusals
-- wrong answers, the lowest threshold among equals. A wrong answer and a wrong refusal cost the
-same: a refusal shows the closest sentences, the ones an answer would have quoted. The test
+question's candidate sentences (positive: the sentence states the expected facts), on all of train.
+Then, on the train questions the answer reader was not fitted on (seeds, corpus; the reader learns
+from extra and fit, benchmarks/fit_cross_encoder.py): how much the reader's score counts
+(reader_weight: the softmax over the ranker's top `READER_TOP` eligible sentences, on a grid), and
+the answer model as a logistic regression on whether the chosen sentences state the expected facts.
+keep_ratio and answer_threshold are chosen on the *dev* split, maximising correct answers + correct
+refusals - wrong answers, the lowest threshold among equals. A wrong answer and a wrong refusal cost
+the same: a refusal shows the closest sentences, the ones an answer would have quoted. The test
 split is never read here.
 
     .venv/bin/python benchmarks/fit_selector.py [--dry-run]
@@ -28,37 +31,54 @@ from rag.answer.evidence import FEATURES  # noqa: E402
 L2 = 1.0
 WRONG_COST = 1.0
 TOLERANCE = 1.0
+READER_TOP = 10
+READER_BANKS = ("extra", "fit")  # what benchmarks/fit_cross_encoder.py trains the reader on
 
 
-def candidates_for(split: str) -> list[dict]:
-    """Per question: its case and the feature rows + labels of its candidate sentences."""
+def candidates_for(paths: list[Path]) -> list[dict]:
+    """Per question of the case files (or folders): its case and the feature rows + labels of its
+    candidate sentences; the question and each sentence with the one before it in English (what
+    the reader reads); the candidates in the shipped ranker's order ("order") and its eligible
+    ones in that order ("top")."""
     from rag.answer import evidence as ev
+    from rag.answer.selector import eligible, shipped
     from rag.evaluation.cases import facts_found, load
     from rag.evaluation.run import eval_workspace
     from rag.ingest.pipeline import ingest
     from rag.retrieval.bm25 import load_index
     from rag.retrieval.search import retrieve
     from rag.settings import load_settings
+    from rag.text.crosslingual import in_english
 
     settings = load_settings()
+    model = shipped()
     out = []
-    for cf in load([ROOT / "evals" / "splits" / split]):
+    for cf in load(paths):
         ws = eval_workspace(settings, cf.corpus)
         ingest(ws, [cf.corpus], prune=True)
         index = load_index(ws.catalog, ws.home / "cache")
         corpus_terms = set(index.postings)
         for case in cf.cases:
+            if case.type in ("digest", "summary"):
+                continue
             passages = retrieve(ws, case.question)
             texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
             q = ev.analyse(case.question, index.idf)
             cands = ev.describe(q, ev.evidence_sentences(passages, texts), ws.embedder.embed)
+            base = np.array([model.score(c.features) for c in cands])
+            order = [int(i) for i in np.argsort(-base, kind="stable")]
             out.append(
                 {
                     "case": case,
+                    "bank": cf.path.stem,
                     "flat_refusal": bool(ev.missing_specifics(q, corpus_terms)),
                     "X": np.array([[c.features[f] for f in FEATURES] for c in cands]).reshape(-1, len(FEATURES)),
-                    "y": np.array([(not case.refuse) and facts_found(case, c.text) for c in cands], dtype=float),
+                    "y": np.array([(not case.refuse) and facts_found(case, c.text) for c in cands], dtype=bool),
                     "texts": [c.text for c in cands],
+                    "question_en": in_english(case.question, q.language),
+                    "contexts_en": [in_english(c.context, c.passage.language) for c in cands],
+                    "order": order,
+                    "top": np.array([i for i in order if eligible(cands[i].features)], dtype=int),
                 }
             )
     return out
@@ -102,21 +122,53 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 50) 
     return w[:-1], float(w[-1])
 
 
-def outcomes(questions: list[dict], w: np.ndarray, keep: float) -> list[dict]:
+def read(questions: list[dict], w: np.ndarray) -> None:
+    """Each question's reader scores for the ranker's top READER_TOP eligible sentences ("rtop", "r")."""
+    from rag.answer.selector import eligible
+    from rag.models.cross_encoder import CrossEncoder
+    from rag.settings import load_settings
+
+    reader = CrossEncoder(load_settings().model_cache)
+    for q in questions:
+        ok = [i for i in range(len(q["y"])) if eligible(dict(zip(FEATURES, q["X"][i])))]
+        base = q["X"] @ w if len(q["y"]) else np.zeros(0)
+        q["rtop"] = np.array(sorted(ok, key=lambda i: -base[i])[:READER_TOP], dtype=int)
+        q["r"] = np.array(reader.score(q["question_en"], [q["contexts_en"][i] for i in q["rtop"]]))
+
+
+def fit_reader_weight(questions: list[dict], w: np.ndarray) -> float:
+    """The weight maximising the mean log-probability of the answer sentences among each
+    question's read sentences (ranker score + weight x reader score)."""
+    groups = [(q["X"][q["rtop"]] @ w, q["r"], q["y"][q["rtop"]]) for q in questions if q["y"][q["rtop"]].any()]
+
+    def loglik(a: float) -> float:
+        total = 0.0
+        for base, r, pos in groups:
+            s = base + a * r
+            s = s - s.max()
+            total += np.log(np.exp(s[pos]).sum()) - np.log(np.exp(s).sum())
+        return total / len(groups)
+
+    return max(np.round(np.arange(0.0, 4.01, 0.1), 2), key=loglik)
+
+
+def outcomes(questions: list[dict], w: np.ndarray, a: float, keep: float) -> list[dict]:
     """Per question: the answer model's inputs and whether answering would be right."""
-    from rag.answer.selector import ANSWER_FEATURES, answer_features, eligible
+    from rag.answer.selector import ANSWER_FEATURES, answer_features
     from rag.evaluation.cases import facts_found
 
     out = []
     for q in questions:
-        ok = np.array([eligible(dict(zip(FEATURES, row))) for row in q["X"]], dtype=bool)
-        if not ok.any() or q["flat_refusal"]:
+        if not len(q["rtop"]) or q["flat_refusal"]:
             out.append({"case": q["case"], "x": None, "right": False})
             continue
-        s = np.where(ok, q["X"] @ w, -np.inf)
-        order = np.argsort(-s, kind="stable")[: int(ok.sum())]
-        feats = answer_features([float(x) for x in s[order]], dict(zip(FEATURES, q["X"][order[0]])))
-        chosen = [i for i in order[:3] if np.exp(s[i] - s[order[0]]) >= keep]
+        s = q["X"][q["rtop"]] @ w + a * q["r"]
+        order = np.argsort(-s, kind="stable")
+        best = q["rtop"][order[0]]
+        feats = answer_features(
+            [float(x) for x in s[order]], dict(zip(FEATURES, q["X"][best])), [float(x) for x in q["r"][order]]
+        )
+        chosen = [q["rtop"][i] for i in order[:3] if np.exp(s[i] - s[order[0]]) >= keep]
         text = " ".join(q["texts"][i] for i in chosen)
         right = (not q["case"].refuse) and facts_found(q["case"], text)
         out.append({"case": q["case"], "x": np.array([feats[k] for k in ANSWER_FEATURES]), "right": right})
@@ -139,20 +191,26 @@ def utility(t: dict) -> float:
 
 
 def main() -> None:
-    from rag.answer.selector import ANSWER_FEATURES
+    from rag.answer.selector import ANSWER_FEATURES, Model
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--dry-run", action="store_true", help="print, do not write rag/data/selector.json")
     args = ap.parse_args()
-    train, dev = candidates_for("train"), candidates_for("dev")
+    splits = ROOT / "evals" / "splits"
+    train, dev = candidates_for([splits / "train"]), candidates_for([splits / "dev"])
     w = fit_ranker(train)
     print("ranker weights:", {k: round(float(v), 3) for k, v in zip(FEATURES, w)})
+    unread = [q for q in train if q["bank"] not in READER_BANKS]  # questions the reader never saw
+    read(unread, w)
+    read(dev, w)
+    a = fit_reader_weight(unread, w)
+    print(f"reader_weight {a} (fitted on {len(unread)} train questions the reader was not trained on)")
     candidates = []
     for keep in (0.3, 0.5, 0.7, 0.9, 1.0):
-        rows = outcomes(train, w, keep)
+        rows = outcomes(unread, w, a, keep)
         fit_rows = [r for r in rows if r["x"] is not None]
         aw, ab = fit_logistic(np.array([r["x"] for r in fit_rows]), np.array([float(r["right"]) for r in fit_rows]))
-        dev_rows = outcomes(dev, w, keep)
+        dev_rows = outcomes(dev, w, a, keep)
         for threshold in np.round(np.arange(0.05, 0.95, 0.025), 3):
             t = tally(dev_rows, aw, ab, float(threshold))
             candidates.append((utility(t), float(threshold), keep, aw, ab, t, rows))
@@ -163,13 +221,16 @@ def main() -> None:
     _, threshold, keep, aw, ab, t_dev, rows = min(
         (c for c in candidates if c[0] >= top - TOLERANCE), key=lambda c: (c[1], c[2])
     )
-    best = (None, keep, threshold, aw, ab, t_dev, tally(rows, aw, ab, threshold))
-    _, keep, threshold, aw, ab, t_dev, t_train = best
+    t_train = tally(rows, aw, ab, threshold)
+    dev_rows = outcomes(dev, w, a, keep)
+    print(f"dev at keep_ratio={keep}, threshold: right/wrong answers, right/wrong refusals")
+    for th in np.round(np.arange(0.2, 0.85, 0.05), 2):
+        t = tally(dev_rows, aw, ab, float(th))
+        right, wrong = t["answered_right"], t["answered_wrong"]
+        print(f"  {th:.2f}  {right:3d} {wrong:3d}  {t['refused_right']:3d} {t['refused_wrong']:3d}")
     print(f"chosen on dev: keep_ratio={keep} answer_threshold={threshold}")
     print(f"  answer model: {dict(zip(ANSWER_FEATURES, np.round(aw, 3)))} bias {ab:.3f}")
-    print(f"  train {t_train}\n  dev   {t_dev}")
-    from rag.answer.selector import Model
-
+    print(f"  train (seeds, corpus) {t_train}\n  dev   {t_dev}")
     model = Model(
         {k: round(float(v), 4) for k, v in zip(FEATURES, w)},
         {k: round(float(v), 4) for k, v in zip(ANSWER_FEATURES, aw)},
@@ -177,8 +238,13 @@ def main() -> None:
         threshold,
         round(threshold / 2, 4),
         keep,
+        float(a),
+        READER_TOP,
     ).to_json()
-    model["fitted_on"] = "evals/splits/train (weights), evals/splits/dev (keep_ratio, answer_threshold)"
+    model["fitted_on"] = (
+        "evals/splits/train (ranker weights; reader_weight and answer model on seeds + corpus, which the "
+        "reader was not fitted on), evals/splits/dev (keep_ratio, answer_threshold)"
+    )
     if not args.dry_run:
         (ROOT / "rag" / "data" / "selector.json").write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
         print("wrote rag/data/selector.json")

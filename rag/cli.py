@@ -67,6 +67,10 @@ def ingest(
         if not as_json:
             typer.echo("preparing the English-German dictionary (once, ~20 s)", err=True)
         dictionary.load(ws.settings.model_cache)
+    if not ws.reader.ready:  # the answer reader's ONNX graph, likewise once
+        if not as_json:
+            typer.echo("preparing the answer reader (once, ~10 s)", err=True)
+        ws.reader.prepare()
     if as_json:
         _emit_json(report.to_dict())
         if report.failed:
@@ -123,6 +127,9 @@ def ask(
     from rag.answer.engines import parse_engine
 
     name = parse_engine(engine, ws.settings)
+    if name.value == "extractive":
+        ws.reader.on_export = lambda: typer.echo("preparing the answer reader (once, ~10 s)", err=True)
+        ws.reader.preload()  # on a thread, while the question is analysed and retrieved (if not yet)
     streamed: list[str] = []
     on_text = None
     if stream and not as_json and sys.stdout.isatty():

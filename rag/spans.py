@@ -54,7 +54,8 @@ class Evidence(Span):
     rank: int = 1  # of its passage in retrieval
     features: dict[str, float] = field(default_factory=dict)
     coverage: float = 0.0
-    score: float = 0.0  # the selector's probability that this sentence answers the question
+    score: float = 0.0  # the selector's score: ranker, plus the reader's for its top sentences
+    reader: float = 0.0  # the answer reader's score (rag/models/cross_encoder.py), when it read it
 
 
 @dataclass(kw_only=True)

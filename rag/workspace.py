@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 
 
 class Workspace:
-    def __init__(self, settings: Settings, embedder=None, short_lived: bool = False):
-        """short_lived: a one-shot command (cold ask) that embeds only a few texts."""
+    def __init__(self, settings: Settings, embedder=None, short_lived: bool = False, reader=None):
+        """short_lived: a one-shot command (cold ask) that embeds only a few texts. embedder and
+        reader replace the models (tests)."""
         self.settings = settings
         self.short_lived = short_lived
         self.home = settings.home
         self._embedder = embedder
+        self._reader = reader
         self._snapshot: VectorSnapshot | None = None
 
     @cached_property
@@ -34,6 +36,16 @@ class Workspace:
             self._embedder = make_embedder(self.settings, self.short_lived)
         self.check_embedding_model(self._embedder.name)
         return self._embedder
+
+    @property
+    def reader(self):
+        """The answer reader (rag/models/cross_encoder.py): always the local MiniLM one, whatever
+        the embedder, since its weights were fitted on that model."""
+        if self._reader is None:
+            from rag.models.cross_encoder import for_cache
+
+            self._reader = for_cache(self.settings.model_cache)
+        return self._reader
 
     @cached_property
     def store(self):

@@ -44,6 +44,22 @@ class FakeEmbedder:
         return out
 
 
+class FakeReader:
+    """Stands in for the answer reader (the MiniLM cross-encoder) in plumbing tests: the share
+    of the question's words the sentence contains; records what it was asked."""
+
+    def __init__(self):
+        self.asked: list[tuple[str, list[str]]] = []
+
+    def score(self, question, texts):
+        self.asked.append((question, list(texts)))
+        q = set(re.findall(r"\w+", question.lower()))
+        return [len(q & set(re.findall(r"\w+", t.lower()))) / max(1, len(q)) for t in texts]
+
+    def preload(self):
+        pass
+
+
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory) -> Path:
     return Path(os.environ.get("RAG_TEST_MODELS_DIR") or tmp_path_factory.mktemp("models"))
@@ -78,11 +94,14 @@ def make_passage(text: str, article: str = "a", title: str = "T", language: str 
     )
 
 
-def make_ws(embedder=None, **settings):
+def make_ws(embedder=None, reader=None, **settings):
+    """A workspace; with a fake embedder, a fake reader too unless one is given."""
     from rag.settings import load_settings
     from rag.workspace import Workspace
 
-    return Workspace(load_settings(**settings), embedder=embedder)
+    if reader is None and embedder is not None:
+        reader = FakeReader()
+    return Workspace(load_settings(**settings), embedder=embedder, reader=reader)
 
 
 @pytest.fixture

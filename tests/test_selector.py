@@ -11,7 +11,7 @@ from conftest import make_passage
 
 MODEL = selector.Model(
     weights={k: (1.0 if k == "cov" else 0.0) for k in FEATURES},
-    answer_weights={"top": 1.0, "margin": 0.0, "share": 0.0, "type_ok": 0.0, "names_ctx": 0.0},
+    answer_weights={"top": 1.0, "margin": 0.0, "share": 0.0, "type_ok": 0.0, "names_ctx": 0.0, "reader": 0.0},
     answer_bias=0.0,
     answer_threshold=0.6,
     closest_threshold=0.3,
@@ -68,3 +68,50 @@ def test_shipped_model_matches_the_features_and_was_fitted():
     assert set(m.weights) == set(FEATURES)
     assert 0.0 < m.closest_threshold <= m.answer_threshold < 1.0
     assert m.weights["cov"] > 0 and m.weights["sim"] > 0  # a sentence covering the question should rank higher
+    assert m.reader_weight > 0 and m.reader_top >= 3  # the fit found the reader worth reading
+    assert m.answer_weights["reader"] > 0  # a sentence the reader likes is more often right
+
+
+def reader_model(weight: float, top: int = 2) -> selector.Model:
+    return selector.Model(**{**MODEL.__dict__, "reader_weight": weight, "reader_top": top})
+
+
+def test_the_reader_reranks_the_rankers_top_sentences():
+    cands = [cand("Profit fell 3%.", 2.0), cand("Sales rose 5% in May.", 1.5), cand("It rained 9 days.", 1.0)]
+    asked = []
+
+    def reader(top):
+        asked.append([e.text for e in top])
+        return [0.0 if "Profit" in e.text else 2.0 for e in top]
+
+    ranked = selector.read(reader_model(1.0), selector.rank(MODEL, cands), reader)
+    assert asked == [["Profit fell 3%.", "Sales rose 5% in May."]]  # only the top two are read
+    assert [e.text for e in ranked] == ["Sales rose 5% in May.", "Profit fell 3%.", "It rained 9 days."]
+    assert ranked[0].score == pytest.approx(3.5) and ranked[0].reader == 2.0 and ranked[2].reader == 0.0
+
+
+def test_a_reader_weight_of_zero_keeps_the_rankers_order():
+    cands = [cand("Profit fell 3%.", 2.0), cand("Sales rose 5% in May.", 1.5)]
+    ranked = selector.read(reader_model(0.0), selector.rank(MODEL, cands), lambda top: [0.0, 9.0])
+    assert [e.text for e in ranked] == ["Profit fell 3%.", "Sales rose 5% in May."]
+
+
+def test_ineligible_sentences_are_not_read_nor_answer():
+    wrong_kind = cand("The company was pleased.", 3.0, type_ok=0.0)
+    ranked = selector.read(
+        reader_model(1.0), selector.rank(MODEL, [wrong_kind, cand("Sales rose 5%.", 1.0)]), lambda top: [1.0]
+    )
+    assert ranked[0].text == "Sales rose 5%." and wrong_kind.reader == 0.0
+
+
+def test_choose_hands_the_reader_the_question_and_sentences_in_english(fake_ws):
+    from rag.retrieval.search import retrieve
+    from rag.text.crosslingual import in_english
+
+    question = "Wie hoch ist der Umsatz von SpaceX?"
+    passages = retrieve(fake_ws, question)
+    texts = {p.article_id: fake_ws.catalog.article(p.article_id).text for p in passages}
+    selector.choose(fake_ws, question, passages, texts)
+    (asked_question, sentences), *_ = fake_ws.reader.asked
+    assert asked_question == in_english(question, "de") != question  # MiniLM reads English
+    assert 0 < len(sentences) <= selector.shipped().reader_top

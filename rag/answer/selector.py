@@ -1,17 +1,23 @@
-"""The answer selector, two small models fitted by benchmarks/fit_selector.py and shipped in
-rag/data/selector.json:
+"""The answer selector, small models fitted by benchmarks/fit_selector.py and shipped in
+rag/data/selector.json, around the answer reader of rag/models/cross_encoder.py:
 
 1. a ranker: a linear score over the evidence features (rag/answer/evidence.py), trained as a softmax
    over each question's candidate sentences (the sentence stating the answer should win);
-2. an answer model: a logistic model over the winner's score, its margin over the runner-up, its
-   softmax share, and whether it offers the asked-for kind of answer (type_ok) and names what the
-   question names (names_ctx), giving the probability that the answer is right.
+2. the reader: MiniLM reading the question with each of the ranker's `reader_top` best eligible
+   sentences; its score, times `reader_weight`, is added to theirs and they are ranked again;
+3. an answer model: a logistic model over the winner's score, its margin over the runner-up, its
+   softmax share, whether it offers the asked-for kind of answer (type_ok) and names what the
+   question names (names_ctx), and the reader's softmax share for it, giving the probability
+   that the answer is right.
 
-Weights are fitted on the train split of the blind question bank; `answer_threshold` and
-`keep_ratio` are chosen on dev. Decision: answer with the best sentence when the answer model
-reaches the threshold, adding up to two more whose share comes close (`keep_ratio` of the
-best's) and that are not copies of one already chosen; otherwise refuse, showing the closest
-sentences when the answer model still reaches `closest_threshold` (relevant, not an answer)."""
+The ranker is fitted on the whole train split of the blind question bank, the reader on its
+train-only banks (extra, fit), `reader_weight` and the answer model on the rest of train (seeds,
+corpus: questions the reader never saw); `answer_threshold` and `keep_ratio` are chosen on dev.
+
+Decision: answer with the best sentence when the answer model reaches the threshold, adding up to
+two more whose share comes close (`keep_ratio` of the best's) and that are not copies of one already
+chosen; otherwise refuse, showing the closest sentences when the answer model still reaches
+`closest_threshold` (relevant, not an answer)."""
 
 from __future__ import annotations
 
@@ -23,14 +29,19 @@ from importlib.resources import files
 
 from rag.answer.evidence import FEATURES
 from rag.spans import Evidence
+from rag.text.crosslingual import in_english
 from rag.text.words import terms
 
-ANSWER_FEATURES = ("top", "margin", "share", "type_ok", "names_ctx")
+ANSWER_FEATURES = ("top", "margin", "share", "type_ok", "names_ctx", "reader")
 
 
-def answer_features(scores: list[float], best: dict[str, float]) -> dict[str, float]:
-    """What the answer model sees: the ranked candidate scores (best first) and whether the best
-    sentence offers the kind of answer asked for and names what the question names."""
+def answer_features(
+    scores: list[float], best: dict[str, float], readers: list[float] | None = None
+) -> dict[str, float]:
+    """What the answer model sees: the ranked candidate scores (best first), whether the best
+    sentence offers the kind of answer asked for and names what the question names, and the
+    reader's softmax share for it among the sentences it read (`readers`, in the same order; the
+    reader was fitted on a softmax, so only differences between its scores mean anything)."""
     top = scores[0]
     second = scores[1] if len(scores) > 1 else top - 10.0
     total = sum(math.exp(x - top) for x in scores)
@@ -40,6 +51,7 @@ def answer_features(scores: list[float], best: dict[str, float]) -> dict[str, fl
         "share": 1.0 / total,
         "type_ok": best["type_ok"],
         "names_ctx": best["names_ctx"],
+        "reader": 1.0 / sum(math.exp(r - readers[0]) for r in readers) if readers else 0.0,
     }
 
 
@@ -51,13 +63,18 @@ class Model:
     answer_threshold: float
     closest_threshold: float
     keep_ratio: float
+    reader_weight: float = 0.0
+    reader_top: int = 10
     max_sentences: int = 3
 
     def score(self, feats: dict[str, float]) -> float:
         return sum(self.weights[k] * feats[k] for k in FEATURES)
 
-    def answer_probability(self, scores: list[float], best: dict[str, float]) -> float:
-        feats = answer_features(scores, best)
+    def answer_probability(self, ranked: list[Evidence]) -> float:
+        if not ranked:
+            return 0.0
+        read = [e.reader for e in ranked[: self.reader_top]]
+        feats = answer_features([e.score for e in ranked], ranked[0].features, read)
         z = self.answer_bias + sum(self.answer_weights[k] * feats[k] for k in ANSWER_FEATURES)
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -71,6 +88,8 @@ class Model:
             "answer_threshold": self.answer_threshold,
             "closest_threshold": self.closest_threshold,
             "keep_ratio": self.keep_ratio,
+            "reader_weight": self.reader_weight,
+            "reader_top": self.reader_top,
             "max_sentences": self.max_sentences,
         }
 
@@ -85,6 +104,8 @@ class Model:
             float(data["answer_threshold"]),
             float(data["closest_threshold"]),
             float(data["keep_ratio"]),
+            float(data["reader_weight"]),
+            int(data["reader_top"]),
             int(data.get("max_sentences", 3)),
         )
 
@@ -116,6 +137,18 @@ def rank(model: Model, evidence: list[Evidence]) -> list[Evidence]:
     return sorted(evidence, key=lambda e: (-e.score, e.passage.source, e.start))
 
 
+def read(model: Model, ranked: list[Evidence], reader) -> list[Evidence]:
+    """The reader's second look: `reader(sentences)` scores the ranker's `reader_top` best
+    eligible sentences; they come first, ranked again on ranker score + reader_weight x reader
+    score, then the rest as they were."""
+    top = [e for e in ranked if eligible(e.features)][: model.reader_top]
+    for e, r in zip(top, reader(top)):
+        e.reader = r
+        e.score += model.reader_weight * r
+    chosen = {id(e) for e in top}
+    return sorted(top, key=lambda e: (-e.score, e.passage.source, e.start)) + [e for e in ranked if id(e) not in chosen]
+
+
 def _copy_of(a: Evidence, b: Evidence) -> bool:
     x, y = set(terms(a.text)), set(terms(b.text))
     return len(x & y) / max(1, len(x | y)) > 0.6  # syndicated copies, repeated wire text
@@ -123,11 +156,11 @@ def _copy_of(a: Evidence, b: Evidence) -> bool:
 
 def select(model: Model, candidates: list[Evidence]) -> Selection:
     """candidates ranked best first; only eligible ones can answer, any can be shown as closest."""
-    ranked = [e for e in candidates if eligible(e.features)]
-    confidence = model.answer_probability([e.score for e in ranked], ranked[0].features) if ranked else 0.0
+    ranked = [e for e in candidates if eligible(e.features)][: model.reader_top]
+    confidence = model.answer_probability(ranked)
     if confidence < model.answer_threshold:
         closest: list[Evidence] = []
-        top = model.answer_probability([e.score for e in candidates], candidates[0].features) if candidates else 0.0
+        top = model.answer_probability(candidates)
         if max(confidence, top) >= model.closest_threshold:
             for e in candidates[:4]:
                 if len(closest) < 2 and not any(_copy_of(e, c) for c in closest):
@@ -157,4 +190,11 @@ def choose(ws, question: str, passages, texts: dict[str, str], model: Model | No
         return Selection([], [])  # it asks about a name or year no article mentions
     model = model or shipped()
     candidates = ev.describe(q, ev.evidence_sentences(passages, texts), ws.embedder.embed, model.weights)
-    return select(model, rank(model, candidates))
+    question = in_english(q.text, q.language)
+
+    def reader(top: list[Evidence]) -> list[float]:
+        # each sentence with the one before it (what "it" and "he" refer to), German through
+        # the dictionary: MiniLM reads English
+        return ws.reader.score(question, [in_english(e.context, e.passage.language) for e in top])
+
+    return select(model, read(model, rank(model, candidates), reader))

@@ -332,6 +332,11 @@ def load_early() -> None:
     early.preload()
     if early._loader is None:
         del _EARLY[cache_dir]  # nothing to load early (first run: the model is exported in the foreground)
+        return
+    if not (os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")):
+        from rag.models.cross_encoder import start_early
+
+        start_early(cache_dir)  # the extractive answer's reader (the default engine without OpenAI)
 
 
 def make_embedder(settings, short_lived: bool = False) -> Embedder:

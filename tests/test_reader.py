@@ -1,0 +1,79 @@
+"""The answer reader (rag/models/cross_encoder.py) with its shipped weights: exported to ONNX
+once, it must score like the PyTorch model it was fitted as, and prefer the sentence that answers."""
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def reader(models_dir):
+    from rag.models.cross_encoder import CrossEncoder
+
+    return CrossEncoder(models_dir)
+
+
+def test_the_exported_reader_scores_as_the_fitted_model(reader):
+    import numpy as np
+    import torch
+
+    from rag.models import cross_encoder as ce
+
+    question = "How many jobs will the plant cut?"
+    texts = ["The factory will shed 600 jobs by March.", "Shares rose 3% in early trading."]
+    onnx = reader.score(question, texts)
+    with np.load(ce.shipped_weights()) as data:
+        adapters = {k: data[k] for k in data.files}
+    model = ce.torch_model(int(adapters["meta.rank"]), float(adapters["meta.alpha"]), adapters).eval()
+    tok = ce.tokenizer()
+    enc = tok.encode_batch([(question, t) for t in texts])
+    width = max(len(e.ids) for e in enc)
+    ids = torch.tensor([e.ids + [0] * (width - len(e.ids)) for e in enc])
+    mask = torch.tensor([[1] * len(e.ids) + [0] * (width - len(e.ids)) for e in enc])
+    types = torch.tensor([e.type_ids + [0] * (width - len(e.ids)) for e in enc])
+    with torch.no_grad():
+        expected = model(ids, mask, types).numpy()
+    assert onnx == pytest.approx(expected.tolist(), abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    "question, answer, distractor",
+    [
+        (
+            "How big a stake does the largest outside investor hold?",
+            "Pecan Street, the largest outside investor, holds about a quarter of the company.",
+            "The acquisition is the largest since the company was founded.",
+        ),
+        (
+            "Who did the minister meet in Paris?",
+            "In Paris the minister met Claire Dubois, the head of the regulator.",
+            "The minister flew to Paris on Monday for a two-day visit.",
+        ),
+    ],
+)
+def test_the_reader_prefers_the_sentence_that_answers(reader, question, answer, distractor):
+    right, wrong = reader.score(question, [answer, distractor])
+    assert right > wrong
+
+
+def test_new_weights_get_their_own_export(reader, tmp_path):
+    from rag.models.cross_encoder import CrossEncoder
+
+    other = tmp_path / "other.npz"
+    other.write_bytes(reader.weights.read_bytes() + b"\0")
+    assert CrossEncoder(reader.cache_dir, other).onnx_path != reader.onnx_path
+
+
+def test_the_first_use_exports_once_and_says_so(tmp_path, reader):
+    from rag.models.cross_encoder import CrossEncoder
+
+    told = []
+    first = CrossEncoder(tmp_path / "models")
+    first.on_export = lambda: told.append("export")
+    scores = first.score("Who won?", ["Anna Berg won the vote."])
+    assert told == ["export"] and first.ready
+    assert scores == pytest.approx(reader.score("Who won?", ["Anna Berg won the vote."]), abs=1e-4)
+    again = CrossEncoder(tmp_path / "models")
+    again.on_export = lambda: told.append("again")
+    again.score("Who won?", ["Anna Berg won the vote."])
+    assert told == ["export"]
