@@ -5,6 +5,8 @@ evals/splits/<split>/. Run it only when a bank changes; the output is committed.
   the test split asks about articles never seen while tuning. Questions without sources
   (unanswerable) are spread over the splits by a hash of their id.
 - Seed questions are spread by a hash of their id within each question type: 50/20/30.
+- test2 (bank test2_*.yaml on evals/corpus_test2/): a second locked test batch, for the next change
+  of the answer selector; not part of the CI gate.
 - Questions on the unrelated articles (evals/corpus_extra/, bank extra_*.yaml) and on the articles
   written to fit the answer reader (evals/corpus_fit/, bank fit_*.yaml) are all train: none of
   their stories is in dev or test.
@@ -24,6 +26,9 @@ SPLITS = ("train", "dev", "test")
 # per ten questions: 5 train, 2 dev, 3 test
 # train-only banks (bank/<name>_*.yaml) and the folder of articles they ask about
 TRAIN_ONLY = {"extra": "corpus_extra", "fit": "corpus_fit"}
+# a second locked test batch (bank/test2_*.yaml on corpus_test2/, written 2026-11-30 for the next
+# change of the answer selector; run it once, when that work is done)
+TEST2 = {"test2": "corpus_test2"}
 _PATTERN = ("train", "test", "train", "dev", "train", "test", "train", "dev", "train", "test")
 
 
@@ -47,6 +52,9 @@ def main() -> None:
     labels = yaml.safe_load((HERE / "labels" / "corpus.yaml").read_text(encoding="utf-8"))["articles"]
     story_split = {a["file"]: a["split"] for a in labels}
     out: dict[str, dict[str, list[dict]]] = {s: {"seeds": [], "corpus": []} for s in SPLITS}
+    out["test2"] = {"test2": []}
+    for path in sorted((HERE / "bank").glob("test2_*.yaml")):
+        out["test2"]["test2"] += yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
     for name in TRAIN_ONLY:
         out["train"][name] = []
         for path in sorted((HERE / "bank").glob(f"{name}_*.yaml")):
@@ -74,13 +82,14 @@ def main() -> None:
             if a["split"] == split:
                 stories.setdefault(a["story"], []).append(a["file"])
         # story grouping on this split's articles: pair precision/recall in `rag eval`
-        files["corpus"].append(
-            {"id": f"stories-{split}", "type": "digest", "stories": [sorted(v) for _, v in sorted(stories.items())]}
-        )
+        if "corpus" in files:
+            files["corpus"].append(
+                {"id": f"stories-{split}", "type": "digest", "stories": [sorted(v) for _, v in sorted(stories.items())]}
+            )
         folder = HERE / "splits" / split
         folder.mkdir(parents=True, exist_ok=True)
         for name, cases in files.items():
-            corpus_dir = "../../../seeds" if name == "seeds" else f"../../{TRAIN_ONLY.get(name, 'corpus')}"
+            corpus_dir = "../../../seeds" if name == "seeds" else f"../../{(TRAIN_ONLY | TEST2).get(name, 'corpus')}"
             head = (
                 f"# {split} split of the blind bank (evals/bank/{name}*.yaml), written by evals/make_splits.py.\n"
                 f"# Do not edit: change the bank and re-run the script.\n"
