@@ -19,6 +19,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from rag.errors import LocalModelError
+from rag.models.embeddings import export_graph, input_arrays, mean_pool, open_session, token_batches
 
 TARGETS = (
     "attention.self.query",
@@ -83,9 +84,7 @@ def torch_model(rank: int = 16, alpha: float = 16.0, adapters: dict | None = Non
             hidden = self.enc(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return self.head(pooled).squeeze(-1)
+            return self.head(mean_pool(hidden, attention_mask)).squeeze(-1)
 
     model = Reader()
     if adapters is not None:
@@ -110,35 +109,14 @@ def trainable_state(model) -> dict:
 
 
 def export_onnx(weights: Path, target: Path) -> Path:
-    import warnings
-
     import numpy as np
-    import torch
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     with np.load(weights) as data:
         adapters = {k: data[k] for k in data.files}
     rank, alpha = int(adapters["meta.rank"]), float(adapters["meta.alpha"])
-    model = torch_model(rank, alpha, adapters).eval()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".tmp{os.getpid()}")
-    ids = torch.ones(2, 8, dtype=torch.long)
-    axes = {0: "batch", 1: "seq"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            model,
-            (ids, ids, torch.zeros_like(ids)),
-            str(tmp),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["score"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "score": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
-    os.replace(tmp, target)
-    return target
+    return export_graph(torch_model(rank, alpha, adapters).eval(), target, "score")
 
 
 class CrossEncoder:
@@ -187,27 +165,9 @@ class CrossEncoder:
                     raise LocalModelError(
                         f"cannot export the answer reader to ONNX ({exc}); install torch==2.13.0 and onnx"
                     ) from None
-            # as the embedder: no weight pre-packing (a process reads ~10 pairs), and the graph
-            # onnxruntime optimises is saved once per onnxruntime version instead of redone per run
-            opts = ort.SessionOptions()
-            opts.log_severity_level = 3
-            opts.add_session_config_entry("session.disable_prepacking", "1")
-            optimized = path.with_name(f"{path.stem}.ort-{ort.__version__}.onnx")
-            if optimized.exists():
-                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-                path = optimized
-            else:
-                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-                opts.optimized_model_filepath = str(optimized.with_name(f".{optimized.name}.tmp{os.getpid()}"))
-            try:
-                self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-            except Exception as exc:
-                path.unlink(missing_ok=True)
-                raise LocalModelError(
-                    f"the cached reader model {path} was unreadable and has been removed; run the command again ({exc})"
-                ) from None
-            if path != optimized and Path(opts.optimized_model_filepath).exists():
-                os.replace(opts.optimized_model_filepath, optimized)
+            # as the embedder's one-shot processes: no weight pre-packing (a process reads ~10
+            # pairs), the graph onnxruntime optimises saved once
+            self._session = open_session(path, path.with_name(f"{path.stem}.ort-{ort.__version__}.onnx"), prepack=False)
             self._tokenizer = tokenizer()
 
     def preload(self) -> None:
@@ -236,25 +196,12 @@ class CrossEncoder:
         return [self._scores[(question, t)] for t in texts]
 
     def _run(self, question: str, texts: list[str]) -> list[float]:
-        import numpy as np
-
-        from rag.models.embeddings import token_batches
-
         self._load()
         assert self._tokenizer is not None and self._session is not None
         enc = self._tokenizer.encode_batch([(question, t) for t in texts])
         out = [0.0] * len(enc)
         for batch in token_batches([len(e.ids) for e in enc], 512):  # similar lengths together: less padding
-            width = max(len(enc[k].ids) for k in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            types = np.zeros_like(ids)
-            for row, k in enumerate(batch):
-                n = len(enc[k].ids)
-                ids[row, :n] = enc[k].ids
-                mask[row, :n] = 1
-                types[row, :n] = enc[k].type_ids
-            scores = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            scores = self._session.run(None, input_arrays([enc[k] for k in batch]))[0]
             for k, x in zip(batch, scores):
                 out[k] = float(x)
         return out
