@@ -10,7 +10,7 @@ states the expected facts, the six the shipped ranker puts highest among those t
 five more at random. LoRA rank 16 on every linear layer, AdamW (lr 5e-4, gradients clipped to
 norm 1), two epochs, seed 0: ~12 min on 2 cores.
 
-    .venv/bin/python benchmarks/fit_cross_encoder.py [--epochs 2] [--rank 16] [--lr 1e-3]
+    .venv/bin/python benchmarks/fit_cross_encoder.py [--epochs 2] [--rank 16] [--lr 5e-4]
 """
 
 from __future__ import annotations

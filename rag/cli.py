@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rag.errors import RagError
+from rag.errors import LocalModelError, RagError
 
 # rag uses no pydantic plugins; looking them up scans every installed package's entry points
 # (15-20 ms of each cold command)
@@ -67,20 +67,21 @@ def ingest(
         if not as_json:
             typer.echo("preparing the English-German dictionary (once, ~20 s)", err=True)
         dictionary.load(ws.settings.model_cache)
-    if not ws.reader.ready:  # the answer reader's ONNX graph, likewise once
-        if not as_json:
-            typer.echo("preparing the answer reader (once, ~10 s)", err=True)
-        ws.reader.prepare()
     if as_json:
         _emit_json(report.to_dict())
-        if report.failed:
-            raise typer.Exit(2)
-        return
-    for source, reason in report.skipped:
-        typer.echo(f"skipped {source}: {reason}", err=True)
-    typer.echo(report.summary())
-    for source, reason in report.failed:
-        typer.echo(f"error: {source}: {reason}", err=True)
+    else:
+        for source, reason in report.skipped:
+            typer.echo(f"skipped {source}: {reason}", err=True)
+        typer.echo(report.summary())
+        for source, reason in report.failed:
+            typer.echo(f"error: {source}: {reason}", err=True)
+    if not ws.reader.ready:  # the answer reader's ONNX graph, likewise once; what was stored stays
+        if not as_json:
+            typer.echo("preparing the answer reader (once, ~10 s)", err=True)
+        try:
+            ws.reader.prepare()
+        except LocalModelError as exc:
+            typer.echo(f"warning: {exc}; `rag ask` will try again", err=True)
     if report.failed:
         raise typer.Exit(2)  # everything readable was stored; the failures need the user
 
@@ -127,8 +128,9 @@ def ask(
     from rag.answer.engines import parse_engine
 
     name = parse_engine(engine, ws.settings)
+    # every engine may need the reader: the extractive answer, and any engine's refusal or fallback
+    ws.reader.on_export = lambda: typer.echo("preparing the answer reader (once, ~10 s)", err=True)
     if name.value == "extractive":
-        ws.reader.on_export = lambda: typer.echo("preparing the answer reader (once, ~10 s)", err=True)
         ws.reader.preload()  # on a thread, while the question is analysed and retrieved (if not yet)
     streamed: list[str] = []
     on_text = None

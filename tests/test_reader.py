@@ -77,3 +77,9 @@ def test_the_first_use_exports_once_and_says_so(tmp_path, reader):
     again.on_export = lambda: told.append("again")
     again.score("Who won?", ["Anna Berg won the vote."])
     assert told == ["export"]
+
+
+def test_a_question_longer_than_the_reader_reads_is_cut_not_an_error(reader):
+    question = "What did the company say about " + "the plans for the new plant and its workers " * 30 + "?"
+    (score,) = reader.score(question, ["The company said the plant would open in May."])
+    assert score == score  # a number, not NaN

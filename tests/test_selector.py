@@ -115,3 +115,22 @@ def test_choose_hands_the_reader_the_question_and_sentences_in_english(fake_ws):
     (asked_question, sentences), *_ = fake_ws.reader.asked
     assert asked_question == in_english(question, "de") != question  # MiniLM reads English
     assert 0 < len(sentences) <= selector.shipped().reader_top
+
+
+def test_a_refusal_shows_the_closest_by_final_score_read_or_not():
+    strict = selector.Model(**{**MODEL.__dict__, "answer_threshold": 0.99, "reader_weight": 1.0, "reader_top": 2})
+    unread = cand("The company was pleased with the talks.", 0.9, type_ok=0.0)  # not of the asked kind
+    cands = [unread, cand("Sales rose 5% in May.", 0.5), cand("Profit fell 3%.", 0.4)]
+    ranked = selector.read(strict, selector.rank(strict, cands), lambda top: [0.0, -1.0])
+    sel = selector.select(strict, ranked)
+    assert sel.chosen == [] and [e.text for e in sel.closest] == [unread.text, "Sales rose 5% in May."]
+
+
+def test_missing_reader_weights_are_a_clear_error(tmp_path):
+    from rag.errors import LocalModelError
+    from rag.models.cross_encoder import CrossEncoder
+
+    reader = CrossEncoder(tmp_path / "models", tmp_path / "gone.npz")
+    assert not reader.ready
+    with pytest.raises(LocalModelError, match="gone.npz"):
+        reader.prepare()

@@ -160,9 +160,10 @@ def select(model: Model, candidates: list[Evidence]) -> Selection:
     confidence = model.answer_probability(ranked)
     if confidence < model.answer_threshold:
         closest: list[Evidence] = []
-        top = model.answer_probability(candidates)
+        by_score = sorted(candidates, key=lambda e: (-e.score, e.passage.source, e.start))  # read or not
+        top = model.answer_probability(by_score)
         if max(confidence, top) >= model.closest_threshold:
-            for e in candidates[:4]:
+            for e in by_score[:4]:
                 if len(closest) < 2 and not any(_copy_of(e, c) for c in closest):
                     closest.append(e)
         return Selection([], closest, confidence)

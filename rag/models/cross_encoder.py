@@ -42,7 +42,9 @@ def tokenizer():
     from rag.models.embeddings import minilm_dir
 
     tok = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
-    tok.enable_truncation(MAX_LENGTH, strategy="only_second")
+    # the sentence is cut first; a question too long to leave it room is cut too (only_second
+    # would fail on it)
+    tok.enable_truncation(MAX_LENGTH, strategy="longest_first")
     tok.no_padding()
     return tok
 
@@ -142,7 +144,7 @@ class CrossEncoder:
     @property
     def ready(self) -> bool:
         """Exported: scoring will not need torch."""
-        return self.onnx_path.exists()
+        return self.weights.is_file() and self.onnx_path.exists()
 
     def prepare(self) -> None:
         self._load()
