@@ -13,27 +13,49 @@ def reader(models_dir):
     return CrossEncoder(models_dir)
 
 
-def test_the_exported_reader_scores_as_the_fitted_model(reader):
-    import numpy as np
+def _torch_scores(weights, question: str, texts: list[str]) -> list[float]:
     import torch
 
     from rag.models import cross_encoder as ce
 
-    question = "How many jobs will the plant cut?"
-    texts = ["The factory will shed 600 jobs by March.", "Shares rose 3% in early trading."]
-    onnx = reader.score(question, texts)
-    with np.load(ce.shipped_weights()) as data:
-        adapters = {k: data[k] for k in data.files}
-    model = ce.torch_model(int(adapters["meta.rank"]), float(adapters["meta.alpha"]), adapters).eval()
-    tok = ce.tokenizer()
-    enc = tok.encode_batch([(question, t) for t in texts])
+    model = ce.fitted_model(weights)
+    enc = ce.tokenizer().encode_batch([(question, t) for t in texts])
     width = max(len(e.ids) for e in enc)
     ids = torch.tensor([e.ids + [0] * (width - len(e.ids)) for e in enc])
     mask = torch.tensor([[1] * len(e.ids) + [0] * (width - len(e.ids)) for e in enc])
     types = torch.tensor([e.type_ids + [0] * (width - len(e.ids)) for e in enc])
     with torch.no_grad():
-        expected = model(ids, mask, types).numpy()
-    assert onnx == pytest.approx(expected.tolist(), abs=1e-3)
+        return model(ids, mask, types).numpy().tolist()
+
+
+QUESTION = "How many jobs will the plant cut?"
+TEXTS = ["The factory will shed 600 jobs by March.", "Shares rose 3% in early trading."]
+
+
+def test_the_exported_reader_scores_as_the_fitted_model(reader):
+    assert reader.score(QUESTION, TEXTS) == pytest.approx(_torch_scores(reader.weights, QUESTION, TEXTS), abs=1e-3)
+
+
+def test_a_reader_on_fewer_layers_exports_and_scores_as_fitted(tmp_path):
+    """Weights fitted on MiniLM's first layers only (fit_cross_encoder.py --layers) say so in the
+    file; the export must cut the same layers, or the scores would be another model's."""
+    import numpy as np
+    import torch
+
+    from rag.models import cross_encoder as ce
+
+    torch.manual_seed(0)
+    model = ce.torch_model(4, 4.0, layers=2)
+    for name, p in model.named_parameters():
+        if p.requires_grad and name.endswith(".B"):
+            torch.nn.init.normal_(p, std=0.05)  # adapters that change the scores
+    state = ce.trainable_state(model)
+    assert not any(".layer.2." in k for k in state)
+    weights = tmp_path / "two-layers.npz"
+    np.savez(weights, **state, **{"meta.rank": np.array(4), "meta.alpha": np.array(4.0), "meta.layers": np.array(2)})
+    scores = ce.CrossEncoder(tmp_path / "models", weights).score(QUESTION, TEXTS)
+    assert scores == pytest.approx(_torch_scores(weights, QUESTION, TEXTS), abs=1e-3)
+    assert len(ce.fitted_model(weights).enc.encoder.layer) == 2
 
 
 @pytest.mark.parametrize(

@@ -49,10 +49,10 @@ def tokenizer():
     return tok
 
 
-def torch_model(rank: int = 16, alpha: float = 16.0, adapters: dict | None = None):
-    """MiniLM with a LoRA adapter on each TARGETS linear of every layer and a head on the mean of
-    the last hidden states. Only adapters and head train; `adapters` (name -> array) loads fitted
-    ones."""
+def torch_model(rank: int = 16, alpha: float = 16.0, adapters: dict | None = None, layers: int = 0):
+    """MiniLM (its first `layers` transformer layers; 0: all six) with a LoRA adapter on each
+    TARGETS linear of every layer and a head on the mean of the last hidden states. Only adapters
+    and head train; `adapters` (name -> array) loads fitted ones."""
     import torch
     from transformers import AutoModel
 
@@ -74,6 +74,9 @@ def torch_model(rank: int = 16, alpha: float = 16.0, adapters: dict | None = Non
         def __init__(self):
             super().__init__()
             self.enc = AutoModel.from_pretrained(str(minilm_dir()))
+            if layers:  # fewer layers: a cheaper read
+                self.enc.encoder.layer = self.enc.encoder.layer[:layers]
+                self.enc.config.num_hidden_layers = layers
             for p in self.enc.parameters():
                 p.requires_grad = False
             for layer in self.enc.encoder.layer:
@@ -110,7 +113,8 @@ def trainable_state(model) -> dict:
     return {k: p.detach().cpu().numpy() for k, p in model.named_parameters() if p.requires_grad}
 
 
-def export_onnx(weights: Path, target: Path) -> Path:
+def fitted_model(weights: Path):
+    """The PyTorch reader with the adapters of a weights file, in eval mode."""
     import numpy as np
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -118,7 +122,12 @@ def export_onnx(weights: Path, target: Path) -> Path:
     with np.load(weights) as data:
         adapters = {k: data[k] for k in data.files}
     rank, alpha = int(adapters["meta.rank"]), float(adapters["meta.alpha"])
-    return export_graph(torch_model(rank, alpha, adapters).eval(), target, "score")
+    layers = int(adapters["meta.layers"]) if "meta.layers" in adapters else 0  # older files: all six
+    return torch_model(rank, alpha, adapters, layers).eval()
+
+
+def export_onnx(weights: Path, target: Path) -> Path:
+    return export_graph(fitted_model(weights), target, "score")
 
 
 class CrossEncoder:
