@@ -12,13 +12,15 @@ from rag.settings import EngineName, load_settings
 from conftest import ROOT, FakeEmbedder
 from test_cli import rag
 
+# eval plumbing, not answer quality: questions worded close to their articles, so the shipped
+# selector answers them at its (strict) threshold even with the fake embedder
 GOOD = """corpus: corpus
 cases:
   - {id: portal, type: german_only,
      question: "Which Chinese news portal reported that Tesla trains AI models in China?",
      all_of: [Cailianshe], sources: [002_cf314d619be69ddf.txt]}
-  - {id: skynet, type: single, question: "What did CASC launch?", all_of: [Smart SkyNet-1 01],
-     sources: [001_ae76c90e14592450.txt]}
+  - {id: skynet, type: single, question: "Which satellite-based internet service did CASC launch?",
+     all_of: [Smart SkyNet-1 01], sources: [001_ae76c90e14592450.txt]}
   - {id: none, type: unanswerable, question: "What was Tesla's revenue in 2023?", refuse: true}
 """
 

@@ -11,7 +11,7 @@ from conftest import make_passage
 
 MODEL = selector.Model(
     weights={k: (1.0 if k == "cov" else 0.0) for k in FEATURES},
-    answer_weights={"top": 1.0, "margin": 0.0, "share": 0.0, "type_ok": 0.0, "names_ctx": 0.0, "reader": 0.0},
+    answer_weights={k: (1.0 if k == "top" else 0.0) for k in selector.ANSWER_FEATURES},
     answer_bias=0.0,
     answer_threshold=0.6,
     closest_threshold=0.3,
@@ -134,3 +134,10 @@ def test_missing_reader_weights_are_a_clear_error(tmp_path):
     assert not reader.ready
     with pytest.raises(LocalModelError, match="gone.npz"):
         reader.prepare()
+
+
+def test_the_answer_model_sees_whether_the_best_sentence_is_in_the_other_language():
+    best = {"type_ok": 1.0, "names_ctx": 1.0, "cross": 1.0}
+    feats = selector.answer_features([2.0, 1.0], best, [0.5, 0.1])
+    assert set(feats) == set(selector.ANSWER_FEATURES) and feats["cross"] == 1.0
+    assert selector.answer_features([2.0, 1.0], best | {"cross": 0.0}, [0.5, 0.1])["cross"] == 0.0

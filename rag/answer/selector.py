@@ -32,7 +32,7 @@ from rag.spans import Evidence
 from rag.text.crosslingual import in_english
 from rag.text.words import terms
 
-ANSWER_FEATURES = ("top", "margin", "share", "type_ok", "names_ctx", "reader")
+ANSWER_FEATURES = ("top", "margin", "share", "type_ok", "names_ctx", "reader", "cross")
 
 
 def answer_features(
@@ -41,7 +41,9 @@ def answer_features(
     """What the answer model sees: the ranked candidate scores (best first), whether the best
     sentence offers the kind of answer asked for and names what the question names, and the
     reader's softmax share for it among the sentences it read (`readers`, in the same order; the
-    reader was fitted on a softmax, so only differences between its scores mean anything)."""
+    reader was fitted on a softmax, so only differences between its scores mean anything), and
+    whether it is in the other language (read through the dictionary, a right sentence scores
+    lower: the model learns how much to trust it anyway)."""
     top = scores[0]
     second = scores[1] if len(scores) > 1 else top - 10.0
     total = sum(math.exp(x - top) for x in scores)
@@ -52,6 +54,7 @@ def answer_features(
         "type_ok": best["type_ok"],
         "names_ctx": best["names_ctx"],
         "reader": 1.0 / sum(math.exp(r - readers[0]) for r in readers) if readers else 0.0,
+        "cross": best["cross"],
     }
 
 
