@@ -37,11 +37,11 @@ READER_TOP = 10
 READER_BANKS = ("extra", "fit")  # what benchmarks/fit_cross_encoder.py trains the reader on
 
 
-def candidates_for(paths: list[Path]) -> list[dict]:
+def candidates_for(paths: list[Path], ranker: dict[str, float] | None = None) -> list[dict]:
     """Per question of the case files (or folders): its case and the feature rows + labels of its
     candidate sentences; the question and each sentence with the one before it in English (what
-    the reader reads); the candidates in the shipped ranker's order ("order") and its eligible
-    ones in that order ("top")."""
+    the reader reads); the candidates in `ranker`'s order (default: the shipped one) ("order") and
+    the eligible ones in that order ("top")."""
     from rag.answer import evidence as ev
     from rag.answer.selector import eligible
     from rag.evaluation.cases import facts_found, load
@@ -53,9 +53,10 @@ def candidates_for(paths: list[Path]) -> list[dict]:
     from rag.text.crosslingual import in_english
 
     settings = load_settings()
-    # the shipped ranker only orders candidates (the reader's hard negatives); read leniently, so a
-    # change of the answer model's inputs can still be fitted
-    shipped_weights = json.loads((ROOT / "rag" / "data" / "selector.json").read_text(encoding="utf-8"))["weights"]
+    # the ranker only orders candidates (the reader's hard negatives); the shipped one is read
+    # leniently, so a change of the answer model's inputs can still be fitted
+    shipped = json.loads((ROOT / "rag" / "data" / "selector.json").read_text(encoding="utf-8"))["weights"]
+    ranker = ranker or shipped
     out = []
     for cf in load(paths):
         ws = eval_workspace(settings, cf.corpus)
@@ -69,7 +70,7 @@ def candidates_for(paths: list[Path]) -> list[dict]:
             texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
             q = ev.analyse(case.question, index.idf)
             cands = ev.describe(q, ev.evidence_sentences(passages, texts), ws.embedder.embed)
-            base = np.array([sum(v * c.features.get(k, 0.0) for k, v in shipped_weights.items()) for c in cands])
+            base = np.array([sum(v * c.features.get(k, 0.0) for k, v in ranker.items()) for c in cands])
             order = [int(i) for i in np.argsort(-base, kind="stable")]
             out.append(
                 {

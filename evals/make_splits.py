@@ -5,8 +5,8 @@ evals/splits/<split>/. Run it only when a bank changes; the output is committed.
   the test split asks about articles never seen while tuning. Questions without sources
   (unanswerable) are spread over the splits by a hash of their id.
 - Seed questions are spread by a hash of their id within each question type: 50/20/30.
-- test2 (bank test2_*.yaml on evals/corpus_test2/): a second locked test batch, for the next change
-  of the answer selector; not part of the CI gate.
+- test2 (bank test2_*.yaml on evals/corpus_test2/): a second locked test batch, run once on
+  2026-11-30 (BENCHMARKS.md), so no longer blind; not part of the CI gate.
 - Questions on the unrelated articles (evals/corpus_extra/, bank extra_*.yaml), on the articles
   written to fit the answer reader (evals/corpus_fit/, bank fit_*.yaml) and on those written to
   calibrate the selector around it (evals/corpus_calib/, bank calib_*.yaml) are all train: none of
@@ -27,8 +27,8 @@ SPLITS = ("train", "dev", "test")
 # per ten questions: 5 train, 2 dev, 3 test
 # train-only banks (bank/<name>_*.yaml) and the folder of articles they ask about
 TRAIN_ONLY = {"extra": "corpus_extra", "fit": "corpus_fit", "calib": "corpus_calib"}
-# a second locked test batch (bank/test2_*.yaml on corpus_test2/, written 2026-11-30 for the next
-# change of the answer selector; run it once, when that work is done)
+# a second locked test batch (bank/test2_*.yaml on corpus_test2/, written 2026-11-30 and run once
+# that day: the next change of the answer selector needs a new one)
 TEST2 = {"test2": "corpus_test2"}
 _PATTERN = ("train", "test", "train", "dev", "train", "test", "train", "dev", "train", "test")
 

@@ -65,7 +65,7 @@ def test_an_answer_must_offer_the_asked_type_from_a_passage_about_the_names(type
 
 def test_shipped_model_matches_the_features_and_was_fitted():
     m = selector.shipped()
-    assert set(m.weights) == set(FEATURES)
+    assert set(m.weights) == set(FEATURES) and set(m.answer_weights) == set(selector.ANSWER_FEATURES)
     assert 0.0 < m.closest_threshold <= m.answer_threshold < 1.0
     assert m.weights["cov"] > 0 and m.weights["sim"] > 0  # a sentence covering the question should rank higher
     assert m.reader_weight > 0 and m.reader_top >= 3  # the fit found the reader worth reading

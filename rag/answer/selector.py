@@ -7,12 +7,13 @@ rag/data/selector.json, around the answer reader of rag/models/cross_encoder.py:
    sentences; its score, times `reader_weight`, is added to theirs and they are ranked again;
 3. an answer model: a logistic model over the winner's score, its margin over the runner-up, its
    softmax share, whether it offers the asked-for kind of answer (type_ok) and names what the
-   question names (names_ctx), and the reader's softmax share for it, giving the probability
-   that the answer is right.
+   question names (names_ctx), the reader's softmax share for it, and whether it is in the other
+   language than the question (cross), giving the probability that the answer is right.
 
-The ranker is fitted on the whole train split of the blind question bank, the reader on its
-train-only banks (extra, fit), `reader_weight` and the answer model on the rest of train (seeds,
-corpus: questions the reader never saw); `answer_threshold` and `keep_ratio` are chosen on dev.
+The ranker is fitted on the whole train split of the blind question bank, the reader on the
+train-only banks extra and fit, `reader_weight` and the answer model on the rest of train (seeds,
+corpus, calib: questions the reader never saw); `answer_threshold` and `keep_ratio` are chosen on
+dev, a wrong answer costing three refusals.
 
 Decision: answer with the best sentence when the answer model reaches the threshold, adding up to
 two more whose share comes close (`keep_ratio` of the best's) and that are not copies of one already

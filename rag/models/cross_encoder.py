@@ -49,7 +49,9 @@ def tokenizer():
     return tok
 
 
-def torch_model(rank: int = 16, alpha: float = 16.0, adapters: dict | None = None, layers: int = 0):
+def torch_model(
+    rank: int = 16, alpha: float = 16.0, adapters: dict | None = None, layers: int = 0, source: Path | None = None
+):
     """MiniLM (its first `layers` transformer layers; 0: all six) with a LoRA adapter on each
     TARGETS linear of every layer and a head on the mean of the last hidden states. Only adapters
     and head train; `adapters` (name -> array) loads fitted ones."""
@@ -96,7 +98,7 @@ def torch_model(rank: int = 16, alpha: float = 16.0, adapters: dict | None = Non
         state = {k: torch.from_numpy(v).float() for k, v in adapters.items() if not k.startswith("meta.")}
         missing = [k for k, p in model.named_parameters() if p.requires_grad and k not in state]
         if missing:
-            raise LocalModelError(f"{shipped_weights()}: adapter weights missing ({missing[0]} ...)")
+            raise LocalModelError(f"{source or shipped_weights()}: adapter weights missing ({missing[0]} ...)")
         model.load_state_dict(state, strict=False)
     return model
 
@@ -123,7 +125,7 @@ def fitted_model(weights: Path):
         adapters = {k: data[k] for k in data.files}
     rank, alpha = int(adapters["meta.rank"]), float(adapters["meta.alpha"])
     layers = int(adapters["meta.layers"]) if "meta.layers" in adapters else 0  # older files: all six
-    return torch_model(rank, alpha, adapters, layers).eval()
+    return torch_model(rank, alpha, adapters, layers, source=weights).eval()
 
 
 def export_onnx(weights: Path, target: Path) -> Path:
