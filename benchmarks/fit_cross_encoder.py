@@ -10,8 +10,8 @@ states the expected facts, the six a ranker puts highest among those that do not
 at random. That ranker is pinned (NEGATIVES_RANKER: the one shipped when the reader was fitted),
 so a refit of the selector does not change what a refit of the reader learns from. LoRA rank 16
 on every linear layer, AdamW (lr 5e-4, gradients clipped to norm 1), two epochs, seed 0: ~12 min
-on 2 cores (--layers 3: MiniLM's first three layers only,
-half the cost per ask; on 2026-11-30 it put the answer first for 22/39 dev questions vs 25/39).
+on 2 cores (--layers 3: MiniLM's first three layers only, half the cost per ask; on 2026-11-30
+it put the answer first for 22/39 dev questions vs 25/39).
 
     .venv/bin/python benchmarks/fit_cross_encoder.py [--epochs 2] [--rank 16] [--lr 5e-4] [--layers 0]
 """

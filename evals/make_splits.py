@@ -5,8 +5,9 @@ evals/splits/<split>/. Run it only when a bank changes; the output is committed.
   the test split asks about articles never seen while tuning. Questions without sources
   (unanswerable) are spread over the splits by a hash of their id.
 - Seed questions are spread by a hash of their id within each question type: 50/20/30.
-- test2 (bank test2_*.yaml on evals/corpus_test2/): a second locked test batch, run once on
-  2026-11-30 (BENCHMARKS.md), so no longer blind; not part of the CI gate.
+- Locked test batches, not part of the CI gate: test2 (bank test2_*.yaml on evals/corpus_test2/),
+  run once on 2026-11-30 (BENCHMARKS.md), so no longer blind; test3 (bank test3_*.yaml on
+  evals/corpus_test3/), written 2026-11-30 and never run: for the next change of the selector.
 - Questions on the unrelated articles (evals/corpus_extra/, bank extra_*.yaml), on the articles
   written to fit the answer reader (evals/corpus_fit/, bank fit_*.yaml) and on those written to
   calibrate the selector around it (evals/corpus_calib/, bank calib_*.yaml) are all train: none of
@@ -27,9 +28,9 @@ SPLITS = ("train", "dev", "test")
 # per ten questions: 5 train, 2 dev, 3 test
 # train-only banks (bank/<name>_*.yaml) and the folder of articles they ask about
 TRAIN_ONLY = {"extra": "corpus_extra", "fit": "corpus_fit", "calib": "corpus_calib"}
-# a second locked test batch (bank/test2_*.yaml on corpus_test2/, written 2026-11-30 and run once
-# that day: the next change of the answer selector needs a new one)
-TEST2 = {"test2": "corpus_test2"}
+# locked test batches (bank/<name>_*.yaml on the folder): test2 was run once on 2026-11-30; test3
+# is for the next change of the answer selector (run it once, when that work is done)
+LOCKED = {"test2": "corpus_test2", "test3": "corpus_test3"}
 _PATTERN = ("train", "test", "train", "dev", "train", "test", "train", "dev", "train", "test")
 
 
@@ -53,9 +54,10 @@ def main() -> None:
     labels = yaml.safe_load((HERE / "labels" / "corpus.yaml").read_text(encoding="utf-8"))["articles"]
     story_split = {a["file"]: a["split"] for a in labels}
     out: dict[str, dict[str, list[dict]]] = {s: {"seeds": [], "corpus": []} for s in SPLITS}
-    out["test2"] = {"test2": []}
-    for path in sorted((HERE / "bank").glob("test2_*.yaml")):
-        out["test2"]["test2"] += yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    for name in LOCKED:
+        out[name] = {name: []}
+        for path in sorted((HERE / "bank").glob(f"{name}_*.yaml")):
+            out[name][name] += yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
     for name in TRAIN_ONLY:
         out["train"][name] = []
         for path in sorted((HERE / "bank").glob(f"{name}_*.yaml")):
@@ -90,7 +92,7 @@ def main() -> None:
         folder = HERE / "splits" / split
         folder.mkdir(parents=True, exist_ok=True)
         for name, cases in files.items():
-            corpus_dir = "../../../seeds" if name == "seeds" else f"../../{(TRAIN_ONLY | TEST2).get(name, 'corpus')}"
+            corpus_dir = "../../../seeds" if name == "seeds" else f"../../{(TRAIN_ONLY | LOCKED).get(name, 'corpus')}"
             head = (
                 f"# {split} split of the blind bank (evals/bank/{name}*.yaml), written by evals/make_splits.py.\n"
                 f"# Do not edit: change the bank and re-run the script.\n"

@@ -359,7 +359,7 @@ def eval_cmd(
     ] = None,
     split: Annotated[
         list[str] | None,
-        typer.Option("--split", help="Blind-bank split(s): train, dev, test or test2 (evals/splits/)."),
+        typer.Option("--split", help="Blind-bank split(s): train, dev, test, test2 or test3 (evals/splits/)."),
     ] = None,
     engine: Annotated[str | None, typer.Option(help="Engine to evaluate (default as for ask).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report as JSON here.")] = None,
@@ -379,8 +379,8 @@ def eval_cmd(
     name = parse_engine(engine, settings)
     paths = list(cases or [])
     for s in split or []:
-        if s not in ("train", "dev", "test", "test2"):
-            raise UsageError(f"unknown split {s!r}: choose train, dev, test or test2")
+        if s not in ("train", "dev", "test", "test2", "test3"):
+            raise UsageError(f"unknown split {s!r}: choose train, dev, test, test2 or test3")
         paths.append(Path("evals") / "splits" / s)
     with _progress(enabled=sys.stderr.isatty()) as progress:
         report = run(settings, paths or [Path("evals")], name, use_cache=not no_cache, progress=progress)
