@@ -49,21 +49,6 @@ NEGATIVES_RANKER = {
 }
 
 
-def batch(tok, question: str, texts: list[str]):
-    import torch
-
-    enc = tok.encode_batch([(question, t) for t in texts])
-    width = max(len(e.ids) for e in enc)
-    ids = torch.zeros(len(enc), width, dtype=torch.long)
-    mask, types = torch.zeros_like(ids), torch.zeros_like(ids)
-    for i, e in enumerate(enc):
-        n = len(e.ids)
-        ids[i, :n] = torch.tensor(e.ids)
-        mask[i, :n] = 1
-        types[i, :n] = torch.tensor(e.type_ids)
-    return ids, mask, types
-
-
 def top1(questions: list[dict], scores: list[np.ndarray], k: int = 10) -> tuple[int, int]:
     """Among the shipped ranker's top k eligible sentences: how often the reader puts one that
     states the answer first, of the questions where one is there."""
@@ -113,7 +98,7 @@ def main() -> None:
             rest = neg[HARD:]
             rng.shuffle(rest)
             chosen = [int(rng.choice(list(pos)))] + neg[:HARD] + rest[:RANDOM]
-            scores = model(*batch(tok, q["question_en"], [q["contexts_en"][i] for i in chosen]))
+            scores = model(*ce.torch_batch(tok, q["question_en"], [q["contexts_en"][i] for i in chosen]))
             loss = -torch.log_softmax(scores, 0)[0]
             opt.zero_grad()
             loss.backward()
@@ -126,7 +111,7 @@ def main() -> None:
     with torch.no_grad():
         for q in dev:
             texts = q["contexts_en"]
-            scores.append(model(*batch(tok, q["question_en"], texts)).numpy() if texts else np.zeros(0))
+            scores.append(model(*ce.torch_batch(tok, q["question_en"], texts)).numpy() if texts else np.zeros(0))
     hit, reach = top1([q for q in dev if len(q["top"])], [s for q, s in zip(dev, scores) if len(q["top"])])
     print(f"dev: the reader alone puts an answer sentence first for {hit}/{reach} (shipped ranker's top 10)")
     state = {k: v.astype(np.float16) for k, v in ce.trainable_state(model).items()}

@@ -18,13 +18,8 @@ def _torch_scores(model, question: str, texts: list[str]) -> list[float]:
 
     from rag.models import cross_encoder as ce
 
-    enc = ce.tokenizer().encode_batch([(question, t) for t in texts])
-    width = max(len(e.ids) for e in enc)
-    ids = torch.tensor([e.ids + [0] * (width - len(e.ids)) for e in enc])
-    mask = torch.tensor([[1] * len(e.ids) + [0] * (width - len(e.ids)) for e in enc])
-    types = torch.tensor([e.type_ids + [0] * (width - len(e.ids)) for e in enc])
     with torch.no_grad():
-        return model(ids, mask, types).numpy().tolist()
+        return model(*ce.torch_batch(ce.tokenizer(), question, texts)).numpy().tolist()
 
 
 QUESTION = "How many jobs will the plant cut?"

@@ -49,6 +49,14 @@ def tokenizer():
     return tok
 
 
+def torch_batch(tok, question: str, texts: list[str]) -> tuple:
+    """(question, text) pairs as the PyTorch reader's padded inputs (fitting, tests)."""
+    import torch
+
+    arrays = input_arrays(tok.encode_batch([(question, t) for t in texts]))
+    return tuple(torch.from_numpy(arrays[k]) for k in ("input_ids", "attention_mask", "token_type_ids"))
+
+
 def torch_model(
     rank: int = 16, alpha: float = 16.0, adapters: dict | None = None, layers: int = 0, source: Path | None = None
 ):
@@ -185,7 +193,7 @@ class CrossEncoder:
 
     def preload(self) -> None:
         """Load on a thread (session set-up releases the GIL) when the graph is already exported."""
-        if self._session is None and not self._preloading and self.weights.is_file() and self.onnx_path.exists():
+        if self._session is None and not self._preloading and self.ready:
             self._preloading = True
             import numpy  # noqa: F401  (imported here: two threads importing numpy break it)
             import onnxruntime  # noqa: F401
@@ -227,7 +235,7 @@ def start_early(cache_dir: Path) -> None:
     """Called by a cold `rag ask` with the embedder's early load (rag/models/embeddings.py): the
     reader's session set-up (~0.2 s) then overlaps the imports and retrieval too."""
     reader = CrossEncoder(cache_dir)
-    if reader.weights.is_file() and reader.ready:
+    if reader.ready:
         _EARLY[reader.cache_dir] = reader
         reader.preload()
 
