@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,7 @@ def candidates_for(paths: list[Path], ranker: dict[str, float] | None = None) ->
     the reader reads); the candidates in `ranker`'s order (default: the shipped one) ("order") and
     the eligible ones in that order ("top")."""
     from rag.answer import evidence as ev
-    from rag.answer.selector import eligible
+    from rag.answer.selector import eligible, english_for
     from rag.evaluation.cases import facts_found, load
     from rag.evaluation.run import eval_workspace
     from rag.ingest.pipeline import ingest
@@ -69,7 +70,9 @@ def candidates_for(paths: list[Path], ranker: dict[str, float] | None = None) ->
             passages = retrieve(ws, case.question)
             texts = {p.article_id: ws.catalog.article(p.article_id).text for p in passages}
             q = ev.analyse(case.question, index.idf)
-            cands = ev.describe(q, ev.evidence_sentences(passages, texts), ws.embedder.embed)
+            sentences = ev.evidence_sentences(passages, texts)
+            known = english_for(ws, q.language, sentences)
+            cands = ev.describe(q, sentences, ws.embedder.embed, english=partial(in_english, known=known))
             base = np.array([sum(v * c.features.get(k, 0.0) for k, v in ranker.items()) for c in cands])
             order = [int(i) for i in np.argsort(-base, kind="stable")]
             out.append(
@@ -80,8 +83,8 @@ def candidates_for(paths: list[Path], ranker: dict[str, float] | None = None) ->
                     "X": np.array([[c.features[f] for f in FEATURES] for c in cands]).reshape(-1, len(FEATURES)),
                     "y": np.array([(not case.refuse) and facts_found(case, c.text) for c in cands], dtype=bool),
                     "texts": [c.text for c in cands],
-                    "question_en": in_english(case.question, q.language),
-                    "contexts_en": [in_english(c.context, c.passage.language) for c in cands],
+                    "question_en": in_english(case.question, q.language, known),
+                    "contexts_en": [in_english(c.context, c.passage.language, known) for c in cands],
                     "order": order,
                     "top": np.array([i for i in order if eligible(cands[i].features)], dtype=int),
                 }

@@ -73,6 +73,8 @@ def ingest(
         for source, reason in report.skipped:
             typer.echo(f"skipped {source}: {reason}", err=True)
         typer.echo(report.summary())
+        for warning in report.warnings:
+            typer.echo(f"warning: {warning}", err=True)
         for source, reason in report.failed:
             typer.echo(f"error: {source}: {reason}", err=True)
     if not ws.reader.ready:  # the answer reader's ONNX graph, likewise once; what was stored stays

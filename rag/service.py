@@ -21,7 +21,7 @@ class Service:
 
     def warm_up(self, max_sentences: int = 2000) -> None:
         """Load the models and index, and embed the stored sentences as the selector compares them
-        (German ones glossed; newest articles first, up to max_sentences) so that answering needs
+        (German ones in English; newest articles first, up to max_sentences) so that answering needs
         only the question's own embedding."""
         from rag.retrieval.bm25 import load_index
         from rag.text.crosslingual import in_english
@@ -34,7 +34,8 @@ class Service:
         for row in sorted(self.ws.catalog.articles(), key=lambda r: -r.ingested_at):
             for chunk in self.ws.catalog.chunks(row.article_id):
                 spans = split_sentences(row.text, chunk.start, chunk.end)
-                sentences += [in_english(x.text, row.language) for x in spans]
+                known = self.ws.known_english(x.text for x in spans) if row.language == "de" else {}
+                sentences += [in_english(x.text, row.language, known) for x in spans]
             if len(sentences) >= max_sentences:
                 break
         if sentences:

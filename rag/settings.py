@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     local: LocalLLMSettings = LocalLLMSettings()
     generation: GenerationSettings = GenerationSettings()
     ingest: IngestSettings = IngestSettings()
+    translate: bool = Field(
+        True,
+        description="Translate German sentences into English at ingest with the local model (needs the local "
+        "engine: scripts/setup.sh --all), for the English-only models that rank answers; false, or without "
+        "llama.cpp: the dictionary's word-by-word gloss.",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -48,6 +48,21 @@ class Workspace:
         return self._reader
 
     @cached_property
+    def translations(self):
+        """The local model's English for German sentences (rag/models/translator.py); None when
+        translation is off or the local engine is not installed."""
+        from rag.models import translator
+
+        return translator.cache(self.settings)
+
+    def known_english(self, sentences) -> dict[str, str]:
+        """The stored English of these (German) sentences; none asked, nothing opened."""
+        wanted = list(sentences)
+        if not wanted or self.translations is None:
+            return {}
+        return self.translations.lookup(wanted)
+
+    @cached_property
     def store(self):
         from rag.store.vectors import VectorStore
 
@@ -99,3 +114,5 @@ class Workspace:
     def close(self) -> None:
         if "catalog" in self.__dict__:
             self.catalog.close()
+        if self.__dict__.get("translations") is not None:
+            self.translations.close()

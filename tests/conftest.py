@@ -71,6 +71,8 @@ def rag_home(tmp_path, monkeypatch, models_dir) -> Path:
     monkeypatch.setenv("RAG_HOME", str(home))
     monkeypatch.setenv("RAG_MODELS_DIR", str(models_dir))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # translating German at ingest loads Gemma (~1 s a sentence): on only where a test asks for it
+    monkeypatch.setenv("RAG_TRANSLATE", "false")
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "RAG_ENGINE"):
         monkeypatch.delenv(var, raising=False)
     return home
@@ -133,7 +135,7 @@ def real_ws(tmp_path_factory, models_dir):
     from rag.ingest.pipeline import ingest
 
     home = tmp_path_factory.mktemp("real-home")
-    ws = make_ws(home=home, models_dir=models_dir)
+    ws = make_ws(home=home, models_dir=models_dir, translate=True)  # the German seed read in Gemma's English
     ingest(ws, [SEEDS])
     return ws
 

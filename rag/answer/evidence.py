@@ -3,8 +3,8 @@ described by general features against the question. rag/answer/selector.py turns
 probability with a model fitted on the train split of the blind question bank.
 
 Features (all in [0, 1]):
-- sim: MiniLM cosine of question and sentence, compared in English (German glossed word by word
-  through the dictionary, since MiniLM is English-only)
+- sim: MiniLM cosine of question and sentence, compared in English (MiniLM is English-only):
+  German in the local model's translation for a question in English, else glossed word by word
 - cov, cov_ctx: idf-weighted share of the question's content words in the sentence, and in the
   sentence with the one before it (what a pronoun refers to); translations count
 - focus: the same share over the question's words that are not names (what is asked about them:
@@ -147,9 +147,15 @@ def features(q: Question, ev: Evidence, similarity: float) -> dict[str, float]:
 
 
 def describe(
-    q: Question, evidence: list[Evidence], embed, weights: dict[str, float] | None = None, margin: float = 1.5
+    q: Question,
+    evidence: list[Evidence],
+    embed,
+    weights: dict[str, float] | None = None,
+    margin: float = 1.5,
+    english=in_english,
 ) -> list[Evidence]:
-    """Fills every sentence's features; `embed(texts)` gives unit vectors (MiniLM).
+    """Fills every sentence's features; `embed(texts)` gives unit vectors (MiniLM), of the texts
+    as `english(text, language)` renders them.
 
     With the ranker's `weights`, only sentences that could still come within `margin` of the
     best score are embedded (similarity adds at most weights["sim"]); the rest keep similarity 0.
@@ -165,7 +171,7 @@ def describe(
         lexical = [sum(weights[k] * e.features[k] for k in FEATURES) for e in evidence]
         floor = max(lexical) - max(weights["sim"], 0.0) - margin
         todo = [e for e, x in zip(evidence, lexical) if x >= floor]
-    vectors = embed([in_english(q.text, q.language)] + [in_english(e.text, e.passage.language) for e in todo])
+    vectors = embed([english(q.text, q.language)] + [english(e.text, e.passage.language) for e in todo])
     qv = vectors[0]
     for e, v in zip(todo, vectors[1:]):
         e.features["sim"] = max(sum(a * b for a, b in zip(qv, v)), 0.0)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib.resources import files
 
 from rag.answer.evidence import FEATURES
@@ -182,6 +182,15 @@ def select(model: Model, candidates: list[Evidence]) -> Selection:
     return Selection(chosen, [], confidence)
 
 
+def english_for(ws, question_language: str, sentences: list[Evidence]) -> dict[str, str]:
+    """The model's English for the German sentences, when the question is not German. A German
+    question is compared with German sentences as both are glossed, word for word alike: against
+    a translation, 14 of the 139 German train and dev questions passed instead of 46 (2026-11-30)."""
+    if question_language == "de":
+        return {}
+    return ws.known_english(e.text for e in sentences if e.passage.language == "de")
+
+
 def choose(ws, question: str, passages, texts: dict[str, str], model: Model | None = None) -> Selection:
     """The whole extractive decision for one question over its retrieved passages."""
     from rag.answer import evidence as ev
@@ -194,12 +203,15 @@ def choose(ws, question: str, passages, texts: dict[str, str], model: Model | No
     if ev.missing_specifics(q, set(index.postings)):
         return Selection([], [])  # it asks about a name or year no article mentions
     model = model or shipped()
-    candidates = ev.describe(q, ev.evidence_sentences(passages, texts), ws.embedder.embed, model.weights)
-    question = in_english(q.text, q.language)
+    sentences = ev.evidence_sentences(passages, texts)
+    known = english_for(ws, q.language, sentences)
+    english = partial(in_english, known=known)
+    candidates = ev.describe(q, sentences, ws.embedder.embed, model.weights, english=english)
+    question = english(q.text, q.language)
 
     def reader(top: list[Evidence]) -> list[float]:
-        # each sentence with the one before it (what "it" and "he" refer to), German through
-        # the dictionary: MiniLM reads English
-        return ws.reader.score(question, [in_english(e.context, e.passage.language) for e in top])
+        # each sentence with the one before it (what "it" and "he" refer to), German in its
+        # translation or through the dictionary: MiniLM reads English
+        return ws.reader.score(question, [english(e.context, e.passage.language) for e in top])
 
     return select(model, read(model, rank(model, candidates), reader))

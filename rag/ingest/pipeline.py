@@ -41,13 +41,16 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # could not be read: the user must act
     removed: list[str] = field(default_factory=list)
     embedded_chunks: int = 0
+    translated: int = 0  # German sentences given an English reading (rag/models/translator.py)
+    warnings: list[str] = field(default_factory=list)  # nothing was lost, but the user should know
     seconds: float = 0.0
 
     def summary(self) -> str:
+        translated = f", {self.translated} German sentences translated" if self.translated else ""
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"skipped {len(self.skipped)}, failed {len(self.failed)}, removed {len(self.removed)}; "
-            f"{self.embedded_chunks} chunks embedded in {self.seconds:.1f}s"
+            f"{self.embedded_chunks} chunks embedded{translated} in {self.seconds:.1f}s"
         )
 
     def to_dict(self) -> dict:
@@ -59,6 +62,8 @@ class IngestReport:
             "failed": [{"source": s, "reason": r} for s, r in self.failed],
             "removed": self.removed,
             "embedded_chunks": self.embedded_chunks,
+            "translated": self.translated,
+            "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
         }
 
@@ -175,11 +180,43 @@ def ingest(
         if embedder.dim:
             ws.record_embedding(embedder.name, embedder.dim)
         ws.save_vectors()
+        _translate(ws, report, progress)
     finally:
         group.close()
         lock.release()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _translate(ws, report: IngestReport, progress) -> None:
+    """English readings for the stored German sentences that lack one (after an interruption or
+    an upgrade too). Everything is stored already: a failure here only leaves the gloss."""
+    from rag.errors import RagError
+    from rag.models import translator
+    from rag.text.sentences import split_sentences
+
+    if ws.translations is None:
+        return
+    sentences = [
+        s.text
+        for row in ws.catalog.articles()
+        if row.language == "de"
+        for chunk in ws.catalog.chunks(row.article_id)
+        for s in split_sentences(row.text, chunk.start, chunk.end)
+    ]
+    if not sentences:
+        return
+
+    def step(done: int, total: int) -> None:
+        if progress:
+            progress(done, total, f"translating German sentences ({done}/{total})")
+
+    try:
+        report.translated = translator.translate_missing(
+            ws.translations, sentences, lambda: translator.LlamaTranslator(ws.settings), step
+        )
+    except RagError as exc:
+        report.warnings.append(f"German sentences were not translated ({exc}); they are read word by word")
 
 
 class _Group:

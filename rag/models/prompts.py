@@ -16,6 +16,7 @@ REQUIRED = {
     "answer_completion": {"passages", "question", "cannot_answer"},
     "summary_system": {"n_points", "cannot_answer"},
     "summary_user": {"passages", "subject"},
+    "translate_de_en": {"sentence"},
 }
 
 

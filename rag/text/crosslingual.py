@@ -1,6 +1,7 @@
-"""Comparing English and German text without a translation model, through a general dictionary
-(rag/text/dictionary.py), and normalised 'facts' (names, numbers, dates) that read the same in
-both languages. Two readings of German, each fitted with the model that uses it:
+"""Comparing English and German text through a general dictionary (rag/text/dictionary.py), and
+normalised 'facts' (names, numbers, dates) that read the same in both languages. Where the local
+model has translated a German sentence at ingest (rag/models/translator.py), `in_english` reads
+that instead; otherwise two dictionary readings of German, each fitted with the model that uses it:
 - `english()`: a readable word-by-word English (headword senses, function words, inflections,
   compounds through their parts, names kept); story grouping was fitted on it;
 - `gloss()`: each word's first English sense, function words left German; the answer selector
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from rag.text.dictionary import default as dictionary
 from rag.text.facts import capitalised
-from rag.text.lexicon import GERMAN_FUNCTION_WORDS, MONTHS, NUMBER_WORDS
+from rag.text.lexicon import GERMAN_FUNCTION_WORDS, MONTHS, NUMBER_WORDS, language_of
 from rag.text.words import STOP, fold, stem, terms
 
 
@@ -164,6 +166,31 @@ def facts(text: str) -> set[str]:
     return names(text) | numbers(text)
 
 
-def in_english(text: str, lang: str) -> str:
-    """German text glossed to English (what MiniLM reads); other text as it is."""
-    return gloss(text) if lang == "de" else text
+def usable(english: str, german: str) -> bool:
+    """A model's translation can stand for the sentence: English, not the German copied back (most
+    of its words the source's own; names and figures alone are shared by a real translation)."""
+    out = re.findall(r"[^\W\d_]+", english.lower())
+    if not out:
+        return False
+    source = set(re.findall(r"[^\W\d_]+", german.lower()))
+    return sum(w in source for w in out) / len(out) <= 0.6 and language_of(english) == "en"
+
+
+def in_english(text: str, lang: str, known: Mapping[str, str] | None = None) -> str:
+    """What MiniLM reads for a text: German sentence by sentence in the model's translation when
+    `known` (sentence -> English, rag/models/translator.py) has a usable one, else glossed; other
+    languages as they are."""
+    if lang != "de":
+        return text
+    if not known:
+        return gloss(text)
+    from rag.text.sentences import split_sentences
+
+    parts = split_sentences(text)
+    if not parts:
+        return gloss(text)
+    out = []
+    for s in parts:
+        english = known.get(s.text)
+        out.append(english if english is not None and usable(english, s.text) else gloss(s.text))
+    return " ".join(out)

