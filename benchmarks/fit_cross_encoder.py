@@ -4,14 +4,16 @@ It learns from the train-only banks: evals/splits/train/extra.yaml and fit.yaml,
 questions about 68 articles that no dev or test question is about. The rest of train (seeds,
 corpus, calib) is left out so that benchmarks/fit_selector.py can fit how much the reader counts on
 scores it has not been trained on; dev only reports. Per question: retrieve as `rag ask` does, cut
-the passages into evidence sentences, read each with the sentence before it, German read through
-the dictionary (as the embedder does). Objective: a softmax per question over one sentence that
+the passages into evidence sentences, read each with the sentence before it, German as `rag ask`
+reads it (the local model's translation for an English question, the dictionary gloss otherwise;
+rag/models/translator.py). Objective: a softmax per question over one sentence that
 states the expected facts, the six a ranker puts highest among those that do not, and five more
 at random. That ranker is pinned (NEGATIVES_RANKER: the one shipped when the reader was fitted),
 so a refit of the selector does not change what a refit of the reader learns from. LoRA rank 16
 on every linear layer, AdamW (lr 5e-4, gradients clipped to norm 1), two epochs, seed 0: ~12 min
 on 2 cores (--layers 3: MiniLM's first three layers only, half the cost per ask; on 2026-11-30
-it put the answer first for 22/39 dev questions vs 25/39).
+it put the answer first for 22/39 dev questions vs 25/39). The shipped reader was refitted when
+German sentences began to be read in translation (2026-11-30): 24/38 dev.
 
     .venv/bin/python benchmarks/fit_cross_encoder.py [--epochs 2] [--rank 16] [--lr 5e-4] [--layers 0]
 """
