@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Creates .venv with what rag needs. After this, rag runs with no network at all.
-#   scripts/setup.sh         the core: ingest, ask, summarize, digest, eval, offline (~2 min)
-#   scripts/setup.sh --all   also the local Gemma engine (llama.cpp, compiled once: ~5 min), the test
-#                            tools and Debian's chromium for the HTML digest test
+#   scripts/setup.sh         the product: ingest, ask, summarize, digest, eval, offline, with the local
+#                            Gemma engine (llama.cpp, compiled once: ~5 min; it also translates German)
+#   scripts/setup.sh --all   also the test tools and Debian's chromium for the HTML digest test
 # Safe to re-run: skips what is installed already for this pyproject.toml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ done
 
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 stamp=.venv/.rag-installed
-hash=$(sha256sum pyproject.toml | cut -c1-16)
+hash=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)  # a changed recipe installs again
 have=$(cat "$stamp" 2>/dev/null || true)
 if [ "$have" != "$hash all" ] && [ "$have" != "$hash $mode" ]; then
   # torch first and alone: only exactly 2.13.0 resolves to the local CPU wheel (else GBs of CUDA)
@@ -35,9 +35,12 @@ if [ "$have" != "$hash all" ] && [ "$have" != "$hash $mode" ]; then
     # llama.cpp's native build segfaults on these CPUs; pip caches the wheel afterwards
     CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/pip install -q -e ".[local,dev]"
   else
-    echo "setup: installing rag into .venv (first time: ~2 min)" >&2
+    # the local engine is part of the core: at ingest it translates German sentences for the
+    # English-only models the answer selector was fitted with
+    echo "setup: installing rag with the local engine into .venv (first time: ~7 min, llama.cpp is compiled)" >&2
     .venv/bin/pip install -q torch==2.13.0
-    .venv/bin/pip install -q -e .
+    # llama.cpp's native build segfaults on these CPUs; pip caches the wheel afterwards
+    CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/pip install -q -e ".[local]"
   fi
   echo "$hash $mode" > "$stamp"
 fi

@@ -101,6 +101,20 @@ def test_a_failed_translation_warns_and_keeps_what_was_stored(monkeypatch, fake_
     assert report.warnings and "read word by word" in report.warnings[0]
 
 
+def test_without_the_local_engine_ingest_says_german_is_read_word_by_word(monkeypatch, fake_embedder, seeds_copy):
+    from rag.ingest.pipeline import ingest
+
+    monkeypatch.setenv("RAG_TRANSLATE", "true")
+    monkeypatch.setattr(translator, "installed", lambda: False)
+    report = ingest(make_ws(fake_embedder), [seeds_copy])
+    assert len(report.added) == 5 and report.translated == 0
+    assert len(report.warnings) == 1 and "install the local engine" in report.warnings[0]
+    english_only = seeds_copy.parent / "english"
+    english_only.mkdir()
+    (english_only / "a.txt").write_text("Tesla opened a plant in Texas on Monday.\n\nIt employs 400 people.")
+    assert ingest(make_ws(fake_embedder, home=seeds_copy.parent / "h2"), [english_only]).warnings == []
+
+
 def test_translation_off_reads_german_through_the_gloss(fake_embedder, seeds_copy):
     from rag.ingest.pipeline import ingest
 

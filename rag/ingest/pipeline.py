@@ -195,12 +195,17 @@ def _translate(ws, report: IngestReport, progress) -> None:
     from rag.models import translator
     from rag.text.sentences import split_sentences
 
+    german = [row for row in ws.catalog.articles() if row.language == "de"]
     if ws.translations is None:
+        if german and ws.settings.translate and not translator.installed():
+            report.warnings.append(
+                "German articles are read word by word: install the local engine (scripts/setup.sh, or "
+                "pip install 'rag[local]' built with CMAKE_ARGS=-DGGML_NATIVE=OFF) to read them in translation"
+            )
         return
     sentences = [
         s.text
-        for row in ws.catalog.articles()
-        if row.language == "de"
+        for row in german
         for chunk in ws.catalog.chunks(row.article_id)
         for s in split_sentences(row.text, chunk.start, chunk.end)
     ]

