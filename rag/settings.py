@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     translate: bool = Field(
         True,
         description="Translate German sentences into English at ingest with the local model (needs the local "
-        "engine: scripts/setup.sh --all), for the English-only models that rank answers; false, or without "
+        "engine, which scripts/setup.sh installs), for the English-only models that rank answers; false, or without "
         "llama.cpp: the dictionary's word-by-word gloss.",
     )
 

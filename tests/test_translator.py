@@ -115,6 +115,30 @@ def test_without_the_local_engine_ingest_says_german_is_read_word_by_word(monkey
     assert ingest(make_ws(fake_embedder, home=seeds_copy.parent / "h2"), [english_only]).warnings == []
 
 
+def test_an_overlong_sentence_is_not_sent_to_the_model_and_a_model_error_is_a_rag_error():
+    from rag.errors import LocalModelError
+
+    class Llm:
+        def create_completion(self, prompt, **kw):
+            raise ValueError("Requested tokens exceed context window")
+
+    llm = object.__new__(translator.LlamaTranslator)
+    llm.llm = Llm()
+    assert llm("Wort " * (translator.MAX_WORDS + 1)) == ""
+    with pytest.raises(LocalModelError, match="context window"):
+        llm("Die Fabrik steht in Sachsen.")
+
+
+def test_a_missing_custom_model_file_leaves_the_gloss_instead_of_failing_an_ask(monkeypatch, tmp_path):
+    from rag.settings import load_settings
+
+    monkeypatch.setattr(translator, "installed", lambda: True)
+    settings = load_settings(translate=True, models_dir=tmp_path / "m", local={"model_path": tmp_path / "gone.gguf"})
+    assert translator.cache(settings) is None
+    (tmp_path / "gone.gguf").write_bytes(b"GGUF")
+    assert translator.cache(settings) is not None
+
+
 def test_translation_off_reads_german_through_the_gloss(fake_embedder, seeds_copy):
     from rag.ingest.pipeline import ingest
 

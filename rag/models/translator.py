@@ -78,9 +78,15 @@ def available(settings) -> bool:
 
 
 def cache(settings) -> TranslationCache | None:
-    if not available(settings):
+    """None when translation is off, not installed, or RAG_LOCAL__MODEL_PATH names no file (the
+    gloss reads German then; `--engine local` reports the missing file itself)."""
+    path = settings.local.model_path
+    if not available(settings) or (path is not None and not Path(path).is_file()):
         return None
     return TranslationCache(settings.model_cache / "translations.sqlite", model_id(settings))
+
+
+MAX_WORDS = 120  # longer "sentences" (a table, a list run together) would overflow the context
 
 
 class LlamaTranslator:
@@ -93,6 +99,8 @@ class LlamaTranslator:
         from rag.errors import LocalModelError
         from rag.models import prompts
 
+        if len(sentence.split()) > MAX_WORDS:
+            return ""  # not usable: the gloss reads it
         prompt = prompts.render(PROMPT, sentence=sentence.replace("\n", " ")).rstrip()
         try:
             out = self.llm.create_completion(
