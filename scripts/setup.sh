@@ -3,7 +3,7 @@
 #   scripts/setup.sh         the product: ingest, ask, summarize, digest, eval, offline, with the local
 #                            Gemma engine (llama.cpp, compiled once: ~5 min; it also translates German)
 #   scripts/setup.sh --all   also the test tools and Debian's chromium for the HTML digest test
-# Safe to re-run: skips what is installed already for this pyproject.toml.
+# Safe to re-run: skips what is installed already for this pyproject.toml and this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

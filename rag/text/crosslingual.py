@@ -5,9 +5,9 @@ that instead; otherwise two dictionary readings of German, each fitted with the 
 - `english()`: a readable word-by-word English (headword senses, function words, inflections,
   compounds through their parts, names kept); story grouping was fitted on it;
 - `gloss()`: each word's first English sense, function words left German; the answer selector
-  (rag/answer/selector.py) was fitted on it. Measured 2026-11-30: refitting the selector on
-  `english()` answered more (dev 27 vs 19 right) but wrongly more often (17 vs 7), a worse dev
-  objective, so answers keep `gloss()` until the selector is reworked."""
+  (rag/answer/selector.py) reads it for German questions and for sentences without a translation.
+  Measured 2026-11-30: refitting the selector on `english()` answered more (dev 27 vs 19 right)
+  but wrongly more often (17 vs 7), a worse dev objective; the model's translations did better."""
 
 from __future__ import annotations
 
