@@ -50,7 +50,7 @@ class Workspace:
     @cached_property
     def translations(self):
         """The local model's English for German sentences (rag/models/translator.py); None when
-        translation is off or the local engine is not installed."""
+        translation is off, the local engine is not installed, or the cache cannot be opened."""
         from rag.models import translator
 
         return translator.cache(self.settings)

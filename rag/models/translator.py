@@ -77,13 +77,21 @@ def available(settings) -> bool:
     return bool(settings.translate) and installed()
 
 
-def cache(settings) -> TranslationCache | None:
+def cache(settings, strict: bool = False) -> TranslationCache | None:
     """None when translation is off, not installed, or RAG_LOCAL__MODEL_PATH names no file (the
-    gloss reads German then; `--engine local` reports the missing file itself)."""
+    gloss reads German then; `--engine local` reports the missing file itself), or when the cache
+    file cannot be opened: an ask then reads the gloss; ingest (strict) is told why."""
     path = settings.local.model_path
     if not available(settings) or (path is not None and not Path(path).is_file()):
         return None
-    return TranslationCache(settings.model_cache / "translations.sqlite", model_id(settings))
+    try:
+        store = TranslationCache(settings.model_cache / "translations.sqlite", model_id(settings))
+        store.lookup(["probe"])  # a damaged file fails here, not in the middle of an ask
+        return store
+    except (sqlite3.Error, OSError):
+        if strict:
+            raise
+        return None
 
 
 MAX_WORDS = 120  # longer "sentences" (a table, a list run together) would overflow the context
@@ -127,11 +135,14 @@ def translate_missing(
         return 0
     translate = make_translator()
     done: list[tuple[str, str]] = []
-    for i, s in enumerate(todo, 1):
-        done.append((s, translate(s)))
-        if len(done) >= batch or i == len(todo):
-            store.add(done)
-            done = []
-        if progress:
-            progress(i, len(todo))
+    try:
+        for i, s in enumerate(todo, 1):
+            done.append((s, translate(s)))
+            if len(done) >= batch:
+                store.add(done)
+                done = []
+            if progress:
+                progress(i, len(todo))
+    finally:
+        store.add(done)  # what was finished before a failure is kept
     return len(todo)
