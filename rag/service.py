@@ -23,19 +23,18 @@ class Service:
         """Load the models and index, and embed the stored sentences as the selector compares them
         (German ones in English; newest articles first, up to max_sentences) so that answering needs
         only the question's own embedding."""
+        from rag.ingest.chunking import stored_sentences
         from rag.retrieval.bm25 import load_index
         from rag.text.crosslingual import in_english
-        from rag.text.sentences import split_sentences
 
         self.ws.embedder.embed(["warm up"])
         self.ws.store.count()
         load_index(self.ws.catalog, self.ws.home / "cache")
         sentences: list[str] = []
         for row in sorted(self.ws.catalog.articles(), key=lambda r: -r.ingested_at):
-            for chunk in self.ws.catalog.chunks(row.article_id):
-                spans = split_sentences(row.text, chunk.start, chunk.end)
-                known = self.ws.known_english(x.text for x in spans) if row.language == "de" else {}
-                sentences += [in_english(x.text, row.language, known) for x in spans]
+            spans = stored_sentences(self.ws.catalog, row)
+            known = self.ws.known_english(x.text for x in spans) if row.language == "de" else {}
+            sentences += [in_english(x.text, row.language, known) for x in spans]
             if len(sentences) >= max_sentences:
                 break
         if sentences:

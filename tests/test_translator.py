@@ -172,11 +172,9 @@ def test_gemma_translates_a_german_news_sentence(real_ws):
     assert usable(english, "Eines dieser Materialien ist eine dünne Schicht aus amorphem Silizium.")
     assert "silicon" in english.lower()
     german = next(r for r in real_ws.catalog.articles() if r.language == "de")
-    from rag.text.sentences import split_sentences
+    from rag.ingest.chunking import stored_sentences
 
-    sentences = {
-        s.text for c in real_ws.catalog.chunks(german.article_id) for s in split_sentences(german.text, c.start, c.end)
-    }
+    sentences = {s.text for s in stored_sentences(real_ws.catalog, german)}
     known = real_ws.known_english(sentences)
     assert len(known) == len(sentences) > 30  # ingest stored an English reading for every chunk sentence
     assert sum(usable(e, s) for s, e in known.items()) >= 0.7 * len(known)

@@ -104,3 +104,9 @@ def chunk_article(
             back += sizes[k]
         i = k
     return chunks
+
+
+def stored_sentences(catalog, row) -> list[Sentence]:
+    """A stored article's sentences as retrieval hands them out: chunk by chunk (overlapping
+    chunks repeat a sentence; boilerplate between chunks is left out)."""
+    return [s for chunk in catalog.chunks(row.article_id) for s in split_sentences(row.text, chunk.start, chunk.end)]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rag.errors import NotAnArticleError, RagError, StoreBusyError, UnreadableFileError, UsageError
 from rag.ingest.articles import SUFFIXES, Article, read_article
-from rag.ingest.chunking import chunk_article
+from rag.ingest.chunking import chunk_article, stored_sentences
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -196,7 +196,6 @@ def _translate(ws, report: IngestReport, progress) -> None:
 
     from rag.errors import RagError
     from rag.models import translator
-    from rag.text.sentences import split_sentences
 
     german = [row for row in ws.catalog.articles() if row.language == "de"]
     try:
@@ -213,12 +212,7 @@ def _translate(ws, report: IngestReport, progress) -> None:
                 "pip install 'rag[local]' built with CMAKE_ARGS=-DGGML_NATIVE=OFF) to read them in translation"
             )
         return
-    sentences = [
-        s.text
-        for row in german
-        for chunk in ws.catalog.chunks(row.article_id)
-        for s in split_sentences(row.text, chunk.start, chunk.end)
-    ]
+    sentences = [s.text for row in german for s in stored_sentences(ws.catalog, row)]
 
     def step(done: int, total: int) -> None:
         if progress:
