@@ -96,14 +96,6 @@ def make_passage(text: str, article: str = "a", title: str = "T", language: str 
     )
 
 
-def expected_vector_ids(ws) -> set[str]:
-    """The vector ids the catalog implies: every chunk, and a German chunk's English reading
-    (rag/ingest/readings.py)."""
-    german = {row.article_id for row in ws.catalog.articles() if row.language == "de"}
-    chunks = ws.catalog.chunks()
-    return {c.chunk_id for c in chunks} | {f"{c.chunk_id}#en" for c in chunks if c.article_id in german}
-
-
 def make_ws(embedder=None, reader=None, **settings):
     """A workspace; with a fake embedder, a fake reader too unless one is given."""
     from rag.settings import load_settings

@@ -6,8 +6,7 @@ Features (all in [0, 1]):
 - sim: MiniLM cosine of question and sentence, compared in English (MiniLM is English-only):
   German in the local model's translation for a question in English, else glossed word by word
 - cov, cov_ctx: idf-weighted share of the question's content words in the sentence, and in the
-  sentence with the one before it (what a pronoun refers to); dictionary translations count, and
-  for a German sentence the words of its model translation (rag/models/translator.py) too
+  sentence with the one before it (what a pronoun refers to); translations count
 - focus: the same share over the question's words that are not names (what is asked about them:
   a lede repeats the names, the answer sentence carries the predicate)
 - names, names_ctx, names_art: share of the question's names in the sentence, its context, the passage
@@ -20,13 +19,12 @@ Features (all in [0, 1]):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from rag.spans import Evidence, Passage
 from rag.text import facts as textfacts
-from rag.text.crosslingual import in_english, usable
+from rag.text.crosslingual import in_english
 from rag.text.dictionary import translations
 from rag.text.lexicon import language_of
 from rag.text.sentences import split_sentences
@@ -117,8 +115,8 @@ def is_german_noun(word: str) -> bool:
     return d.knows(word, "de") or d.knows(last, "de") or any(d.knows(last[i:], "de") for i in range(1, len(last) - 3))
 
 
-def coverage(q: Question, text: str, focus: bool = False, also: AbstractSet[str] = frozenset()) -> float:
-    have = term_set(text) | also
+def coverage(q: Question, text: str, focus: bool = False) -> float:
+    have = term_set(text)
     weighted = q.focus if focus else q.words
     total = sum(w for _, w in weighted)
     return sum(w for alts, w in weighted if alts & have) / total if total else 0.0
@@ -128,32 +126,16 @@ def _share(names: list[set[str]], have: AbstractSet[str]) -> float:
     return sum(bool(n & have) for n in names) / len(names) if names else 1.0
 
 
-def translated_terms(text: str, known: Mapping[str, str]) -> set[str]:
-    """The index terms of the usable model translations of a German text's sentences."""
-    out: set[str] = set()
-    for s in split_sentences(text):
-        english = known.get(s.text)
-        if english is not None and usable(english, s.text):
-            out |= term_set(english)
-    return out
-
-
-def features(
-    q: Question,
-    ev: Evidence,
-    similarity: float,
-    translated: tuple[AbstractSet[str], AbstractSet[str]] = (frozenset(), frozenset()),
-) -> dict[str, float]:
-    """`translated`: the terms of the sentence's and of its context's model translation."""
+def features(q: Question, ev: Evidence, similarity: float) -> dict[str, float]:
     own, ctx = term_set(ev.text), term_set(ev.context)
     passage = term_set(ev.passage.text)
     sentence_words = word_stems(ev.text)
     novel = sum(w not in q.stems for w in sentence_words) / len(sentence_words) if sentence_words else 0.0
     return {
         "sim": max(similarity, 0.0),
-        "cov": coverage(q, ev.text, also=translated[0]),
-        "cov_ctx": coverage(q, ev.context, also=translated[1]),
-        "focus": coverage(q, ev.text, focus=True, also=translated[0]),
+        "cov": coverage(q, ev.text),
+        "cov_ctx": coverage(q, ev.context),
+        "focus": coverage(q, ev.text, focus=True),
         "names": _share(q.names, own),
         "names_ctx": _share(q.names, ctx),
         "names_art": _share(q.names, passage),
@@ -171,10 +153,9 @@ def describe(
     weights: dict[str, float] | None = None,
     margin: float = 1.5,
     english=in_english,
-    known: Mapping[str, str] | None = None,
 ) -> list[Evidence]:
     """Fills every sentence's features; `embed(texts)` gives unit vectors (MiniLM), of the texts
-    as `english(text, language)` renders them; `known` maps German sentences to the model's English.
+    as `english(text, language)` renders them.
 
     With the ranker's `weights`, only sentences that could still come within `margin` of the
     best score are embedded (similarity adds at most weights["sim"]); the rest keep similarity 0.
@@ -183,10 +164,7 @@ def describe(
     if not evidence:
         return evidence
     for e in evidence:
-        translated: tuple[AbstractSet[str], AbstractSet[str]] = (frozenset(), frozenset())
-        if known and e.passage.language == "de":
-            translated = (translated_terms(e.text, known), translated_terms(e.context, known))
-        e.features = features(q, e, 0.0, translated)
+        e.features = features(q, e, 0.0)
         e.coverage = e.features["cov"]
     todo = evidence
     if weights is not None:

@@ -13,7 +13,7 @@ rag/data/selector.json, around the answer reader of rag/models/cross_encoder.py:
 The ranker is fitted on the whole train split of the blind question bank, the reader on the
 train-only banks extra and fit, `reader_weight` and the answer model on the rest of train (seeds,
 corpus, calib: questions the reader never saw); `answer_threshold` and `keep_ratio` are chosen on
-dev pooled with those (dev alone has 60 questions), a wrong answer costing three refusals.
+dev, a wrong answer costing three refusals.
 
 Decision: answer with the best sentence when the answer model reaches the threshold, adding up to
 two more whose share comes close (`keep_ratio` of the best's) and that are not copies of one already
@@ -206,7 +206,7 @@ def choose(ws, question: str, passages, texts: dict[str, str], model: Model | No
     sentences = ev.evidence_sentences(passages, texts)
     known = english_for(ws, q.language, sentences)
     english = partial(in_english, known=known)
-    candidates = ev.describe(q, sentences, ws.embedder.embed, model.weights, english=english, known=known)
+    candidates = ev.describe(q, sentences, ws.embedder.embed, model.weights, english=english)
     question = english(q.text, q.language)
 
     def reader(top: list[Evidence]) -> list[float]:

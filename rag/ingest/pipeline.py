@@ -42,14 +42,11 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     embedded_chunks: int = 0
     translated: int = 0  # German sentences given an English reading (rag/models/translator.py)
-    readings: int = 0  # German chunks (re)indexed by their English reading (rag/ingest/readings.py)
     warnings: list[str] = field(default_factory=list)  # nothing was lost, but the user should know
     seconds: float = 0.0
 
     def summary(self) -> str:
         translated = f", {self.translated} German sentences translated" if self.translated else ""
-        if self.readings:
-            translated += f", {self.readings} German chunks indexed in English"
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"skipped {len(self.skipped)}, failed {len(self.failed)}, removed {len(self.removed)}; "
@@ -66,7 +63,6 @@ class IngestReport:
             "removed": self.removed,
             "embedded_chunks": self.embedded_chunks,
             "translated": self.translated,
-            "readings": self.readings,
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
         }
@@ -189,7 +185,6 @@ def ingest(
         lock.release()
     # outside the write lock: translations live in the model cache, and take minutes on a big batch
     _translate(ws, report, progress)
-    _index_readings(ws, report, lock_timeout)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -231,25 +226,6 @@ def _translate(ws, report: IngestReport, progress) -> None:
         report.warnings.append(f"German sentences were not translated ({exc}); they are read word by word")
     finally:
         translations.close()
-
-
-def _index_readings(ws, report: IngestReport, lock_timeout: float) -> None:
-    """German chunks' English readings into the vectors and BM25 (rag/ingest/readings.py), with
-    the translations just made. The articles are stored already: a failure only leaves the
-    German text to be searched."""
-    from rag.ingest import readings
-
-    try:
-        lock = _lock(ws.home, lock_timeout)
-    except StoreBusyError as exc:
-        report.warnings.append(f"German articles were not indexed in English ({exc})")
-        return
-    try:
-        report.readings = readings.refresh(ws)
-    except (RagError, OSError) as exc:
-        report.warnings.append(f"German articles were not indexed in English ({exc}); run `rag ingest` again")
-    finally:
-        lock.release()
 
 
 class _Group:

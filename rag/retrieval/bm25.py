@@ -1,6 +1,5 @@
-"""Keyword retrieval: Okapi BM25 over chunk texts (German ones with their English reading), with
-light prefix stemming (which also matches many English/German cognates: training/trainiert,
-models/Modelle) and bilingual query expansion."""
+"""Keyword retrieval: Okapi BM25 over chunk texts, with light prefix stemming (which also matches
+many English/German cognates: training/trainiert, models/Modelle) and bilingual query expansion."""
 
 from __future__ import annotations
 
@@ -104,13 +103,7 @@ def _load_or_build(catalog, cache_dir: Path, generation: int) -> BM25:
                 return pickle.load(fh)
         except Exception:
             path.unlink(missing_ok=True)
-    readings = catalog.readings()  # German chunks are found by their English reading too
-    index = BM25(
-        [
-            (c.chunk_id, f"{c.text}\n{readings[c.chunk_id]}" if c.chunk_id in readings else c.text)
-            for c in catalog.chunks()
-        ]
-    )
+    index = BM25([(c.chunk_id, c.text) for c in catalog.chunks()])
     cache_dir.mkdir(parents=True, exist_ok=True)
     for old in cache_dir.glob("bm25-*.pkl"):
         old.unlink(missing_ok=True)

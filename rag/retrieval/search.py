@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from rag.errors import StoreEmptyError
 from rag.retrieval.bm25 import load_index, query_terms
 from rag.spans import Passage
-from rag.store.vectors import chunk_id_of
 
 if TYPE_CHECKING:
     from rag.store.catalog import ArticleRow
@@ -33,10 +32,9 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
             f"the store in {ws.home} is empty; run `rag ingest PATH` first (e.g. `rag ingest seeds/`)"
         )
     ws.check_embedding_model(ws.embedder.name)
-    # a German chunk has two vectors (its text, its English reading): the nearer one ranks it
-    vec_hits = ws.vectors.query(ws.embedder.embed([question])[0], 2 * s.candidates)
+    vec_hits = ws.vectors.query(ws.embedder.embed([question])[0], s.candidates)
     bm25_hits = load_index(cat, ws.home / "cache").search(query_terms(question), s.candidates)
-    vec_ids = list(dict.fromkeys(chunk_id_of(vid) for vid, _ in vec_hits))[: s.candidates]
+    vec_ids = [cid for cid, _ in vec_hits]
     bm_ids = [cid for cid, _ in bm25_hits]
     fused = fuse([vec_ids, bm_ids], s.rrf_k)
     rows = cat.chunk_map(list(fused))

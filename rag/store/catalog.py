@@ -14,16 +14,10 @@ from pathlib import Path
 from rag.errors import StoreMismatchError
 from rag.spans import Chunk
 
-SCHEMA_VERSION = 3
-_READINGS = (
-    "CREATE TABLE IF NOT EXISTS readings (chunk_id TEXT PRIMARY KEY "
-    "REFERENCES chunks(chunk_id) ON DELETE CASCADE, text TEXT NOT NULL);"
-)
+SCHEMA_VERSION = 2
 # v1 -> v2: identical text under a second path is recorded as an alias of the stored article.
-# v2 -> v3: German chunks' English readings, as indexed for retrieval (rag/ingest/readings.py).
 _MIGRATIONS = {
     1: "CREATE TABLE IF NOT EXISTS aliases (path TEXT PRIMARY KEY, article_id TEXT NOT NULL, source TEXT NOT NULL);",
-    2: _READINGS,
 }
 
 _DDL = """
@@ -39,7 +33,6 @@ CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY, old_id TEXT, since REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS aliases (path TEXT PRIMARY KEY, article_id TEXT NOT NULL, source TEXT NOT NULL);
 """
-_DDL += _READINGS
 
 
 @dataclass(frozen=True)
@@ -136,21 +129,6 @@ class Catalog:
             chunk_ids,
         )
         return {r[0]: _chunk(r) for r in rows}
-
-    def readings(self) -> dict[str, str]:
-        """chunk id -> the English reading its second vector was embedded from."""
-        return dict(self.db.execute("SELECT chunk_id, text FROM readings"))
-
-    def set_readings(self, items: list[tuple[str, str]]) -> None:
-        """One transaction; a new generation, so caches derived from the catalog are rebuilt."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            self.db.executemany("INSERT OR REPLACE INTO readings(chunk_id, text) VALUES (?, ?)", items)
-            self._bump(self.db)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def add_alias(self, path: str, article_id: str, source: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?)", (path, article_id, source))

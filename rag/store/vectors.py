@@ -14,11 +14,6 @@ if TYPE_CHECKING:
     from chromadb.api.types import Metadata
 
 COLLECTION = "articles"
-READING_SUFFIX = "#en"  # a German chunk's second vector, of its English reading (rag/ingest/readings.py)
-
-
-def chunk_id_of(vector_id: str) -> str:
-    return vector_id.removesuffix(READING_SUFFIX)
 
 
 def clean_metadata(meta: dict) -> dict[str, str | int | float | bool]:
@@ -99,9 +94,8 @@ class VectorStore:
                 "use a new RAG_HOME for this model"
             )
 
-    def upsert(self, chunks, embeddings, articles: dict, id_suffix: str = "", documents=None) -> None:
-        """chunks of one or more articles; `articles` maps article_id to its Article (or catalog
-        row). A chunk's second vector (its English reading) is stored under its id + `id_suffix`."""
+    def upsert(self, chunks, embeddings, articles: dict) -> None:
+        """chunks of one or more articles; `articles` maps article_id to its Article."""
         self.check_dim(len(embeddings[0]))
         limit = self.client.get_max_batch_size()
         for i in range(0, len(chunks), limit):
@@ -124,9 +118,9 @@ class VectorStore:
                     )
                 )
             self.collection.upsert(
-                ids=[c.chunk_id + id_suffix for c in part],
+                ids=[c.chunk_id for c in part],
                 embeddings=embeddings[i : i + limit],
-                documents=list(documents[i : i + limit]) if documents is not None else [c.text for c in part],
+                documents=[c.text for c in part],
                 metadatas=metas,
             )
 
