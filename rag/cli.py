@@ -361,7 +361,7 @@ def eval_cmd(
     ] = None,
     split: Annotated[
         list[str] | None,
-        typer.Option("--split", help="Blind-bank split(s): train, dev, test, test2 or test3 (evals/splits/)."),
+        typer.Option("--split", help="Blind-bank split(s): train, dev, test, test2-test4 (folders of evals/splits/)."),
     ] = None,
     engine: Annotated[str | None, typer.Option(help="Engine to evaluate (default as for ask).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report as JSON here.")] = None,
@@ -380,10 +380,13 @@ def eval_cmd(
     settings = load_settings()
     name = parse_engine(engine, settings)
     paths = list(cases or [])
+    splits = Path("evals") / "splits"
+    known = sorted(p.name for p in splits.iterdir() if p.is_dir()) if splits.is_dir() else []
     for s in split or []:
-        if s not in ("train", "dev", "test", "test2", "test3"):
-            raise UsageError(f"unknown split {s!r}: choose train, dev, test, test2 or test3")
-        paths.append(Path("evals") / "splits" / s)
+        if s not in known:
+            choose = ", ".join(known) if known else f"none found in {splits} (run it in the project folder)"
+            raise UsageError(f"unknown split {s!r}: choose {choose}")
+        paths.append(splits / s)
     with _progress(enabled=sys.stderr.isatty()) as progress:
         report = run(settings, paths or [Path("evals")], name, use_cache=not no_cache, progress=progress)
     typer.echo(table(report, min_pass))

@@ -73,7 +73,14 @@ def _run(cases_file, **kw):
     return run(load_settings(), [cases_file], EngineName.extractive, embedder=FakeEmbedder(), **kw)
 
 
-def test_right_facts_pass_and_a_wrong_expected_fact_fails(tmp_path, seeds_copy):
+def test_right_facts_pass_and_a_wrong_expected_fact_fails(tmp_path, seeds_copy, monkeypatch):
+    import dataclasses
+
+    from rag.answer import selector
+
+    # scoring plumbing with fake models: an answer threshold that lets their best sentence through
+    model = dataclasses.replace(selector.shipped(), answer_threshold=0.5)
+    monkeypatch.setattr(selector, "shipped", lambda: model)
     f = write_cases(tmp_path, seeds_copy, GOOD)
     report = _run(f)
     by_id = {r.case.id: r for r in report.results}
@@ -129,6 +136,8 @@ def test_cli_exit_codes_and_report_files(tmp_path, seeds_copy, monkeypatch):
     bad = write_cases(tmp_path, seeds_copy, "corpus: corpus\ncases:\n  - {id: zz, type: single, question: Q}\n")
     r = rag("eval", "--cases", str(bad))
     assert r.returncode == 2 and "case 'zz'" in r.stderr and "Traceback" not in r.stderr
+    r = rag("eval", "--split", "tset4")  # the splits are the folders under evals/splits/
+    assert r.returncode == 2 and "unknown split 'tset4'" in r.stderr and "test4" in r.stderr
 
 
 def test_shipped_cases_are_well_formed_and_cover_every_type():
@@ -225,11 +234,11 @@ def test_blind_bank_splits_are_fixed_disjoint_and_reproducible(tmp_path):
     copy = tmp_path / "evals"
     shutil.copytree(ROOT / "evals", copy)
     subprocess.run([sys.executable, str(copy / "make_splits.py")], check=True, capture_output=True)
-    for split in ("train", "dev", "test", "test2", "test3"):
+    for split in ("train", "dev", "test", "test2", "test3", "test4"):
         for f in (ROOT / "evals" / "splits" / split).glob("*.yaml"):
             assert (copy / "splits" / split / f.name).read_text() == f.read_text()
     ids = {}
-    for split in ("train", "dev", "test", "test2", "test3"):
+    for split in ("train", "dev", "test", "test2", "test3", "test4"):
         for cf in load([ROOT / "evals" / "splits" / split]):
             for c in cf.cases:
                 assert c.id not in ids, f"{c.id} in {ids.get(c.id)} and {split}"
