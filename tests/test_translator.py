@@ -105,6 +105,20 @@ def test_a_failed_translation_warns_and_keeps_what_was_stored(fake_translation, 
     assert ingest(make_ws(fake_embedder), [seeds_copy]).translated > 0  # the next ingest does the rest
 
 
+def test_a_custom_model_path_that_is_no_file_warns_at_ingest(
+    fake_translation, fake_embedder, seeds_copy, tmp_path, monkeypatch
+):
+    from rag.ingest.pipeline import ingest
+
+    missing = tmp_path / "gone" / "model.gguf"
+    monkeypatch.setenv("RAG_LOCAL__MODEL_PATH", str(missing))
+    report = ingest(make_ws(fake_embedder), [seeds_copy])
+    assert len(report.added) == 5 and report.translated == 0 and fake_translation.seen == []
+    assert len(report.warnings) == 1 and str(missing) in report.warnings[0] and "not a file" in report.warnings[0]
+    monkeypatch.delenv("RAG_LOCAL__MODEL_PATH")
+    assert ingest(make_ws(fake_embedder), [seeds_copy]).warnings == []  # the packaged model: no warning
+
+
 def test_a_damaged_translation_cache_warns_at_ingest_and_an_ask_reads_the_gloss(
     fake_translation, fake_embedder, seeds_copy, tmp_path
 ):
