@@ -8,7 +8,8 @@ evals/splits/<split>/. Run it only when a bank changes; the output is committed.
 - Locked test batches, not part of the CI gate: test2 (bank test2_*.yaml on evals/corpus_test2/),
   run once on 2026-11-30 (BENCHMARKS.md), so no longer blind; test3 (bank test3_*.yaml on
   evals/corpus_test3/), run once on 2026-11-30 (session 8, BENCHMARKS.md); test4 (bank test4_*.yaml on
-  evals/corpus_test4/), run once on 2026-11-30 (session 9, BENCHMARKS.md): all four are spent.
+  evals/corpus_test4/), run once on 2026-11-30 (session 9, BENCHMARKS.md); test5 (bank test5_*.yaml on
+  evals/corpus_test5/), written 2026-11-30 (session 9) and never run: for the next change of the selector.
 - Questions on the unrelated articles (evals/corpus_extra/, bank extra_*.yaml), on the articles
   written to fit the answer reader (evals/corpus_fit/, bank fit_*.yaml) and on those written to
   calibrate the selector around it (evals/corpus_calib/, bank calib_*.yaml) are all train: none of
@@ -30,8 +31,8 @@ SPLITS = ("train", "dev", "test")
 # train-only banks (bank/<name>_*.yaml) and the folder of articles they ask about
 TRAIN_ONLY = {"extra": "corpus_extra", "fit": "corpus_fit", "calib": "corpus_calib"}
 # locked test batches (bank/<name>_*.yaml on the folder): test2, test3 and test4 were each run once
-# on 2026-11-30; the next change of the answer selector needs a new batch
-LOCKED = {"test2": "corpus_test2", "test3": "corpus_test3", "test4": "corpus_test4"}
+# on 2026-11-30; test5 is for the next change of the answer selector (run it once, when that is done)
+LOCKED = {"test2": "corpus_test2", "test3": "corpus_test3", "test4": "corpus_test4", "test5": "corpus_test5"}
 _PATTERN = ("train", "test", "train", "dev", "train", "test", "train", "dev", "train", "test")
 
 

@@ -361,7 +361,7 @@ def eval_cmd(
     ] = None,
     split: Annotated[
         list[str] | None,
-        typer.Option("--split", help="Blind-bank split(s): train, dev, test, test2-test4 (folders of evals/splits/)."),
+        typer.Option("--split", help="Blind-bank split(s): train, dev, test, test2... (folders of evals/splits/)."),
     ] = None,
     engine: Annotated[str | None, typer.Option(help="Engine to evaluate (default as for ask).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report as JSON here.")] = None,

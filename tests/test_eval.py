@@ -234,11 +234,11 @@ def test_blind_bank_splits_are_fixed_disjoint_and_reproducible(tmp_path):
     copy = tmp_path / "evals"
     shutil.copytree(ROOT / "evals", copy)
     subprocess.run([sys.executable, str(copy / "make_splits.py")], check=True, capture_output=True)
-    for split in ("train", "dev", "test", "test2", "test3", "test4"):
+    for split in ("train", "dev", "test", "test2", "test3", "test4", "test5"):
         for f in (ROOT / "evals" / "splits" / split).glob("*.yaml"):
             assert (copy / "splits" / split / f.name).read_text() == f.read_text()
     ids = {}
-    for split in ("train", "dev", "test", "test2", "test3", "test4"):
+    for split in ("train", "dev", "test", "test2", "test3", "test4", "test5"):
         for cf in load([ROOT / "evals" / "splits" / split]):
             for c in cf.cases:
                 assert c.id not in ids, f"{c.id} in {ids.get(c.id)} and {split}"
