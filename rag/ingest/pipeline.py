@@ -206,17 +206,9 @@ def _translate(ws, report: IngestReport, progress) -> None:
         )
         return
     if translations is None:
-        path = ws.settings.local.model_path
-        if german and ws.settings.translate and not translator.installed():
-            report.warnings.append(
-                "German articles are read word by word: install the local engine (scripts/setup.sh, or "
-                "pip install 'rag[local]' built with CMAKE_ARGS=-DGGML_NATIVE=OFF) to read them in translation"
-            )
-        elif german and ws.settings.translate and path is not None and not Path(path).is_file():
-            report.warnings.append(
-                f"German articles are read word by word: RAG_LOCAL__MODEL_PATH {path} is not a file; "
-                "point it at a GGUF, or unset it to translate with the packaged Gemma"
-            )
+        reason = translator.unusable(ws.settings)
+        if german and reason:
+            report.warnings.append(f"German articles are read word by word: {reason}")
         return
     sentences = [s.text for row in german for s in stored_sentences(ws.catalog, row)]
 

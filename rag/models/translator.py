@@ -77,12 +77,30 @@ def available(settings) -> bool:
     return bool(settings.translate) and installed()
 
 
-def cache(settings, strict: bool = False) -> TranslationCache | None:
-    """None when translation is off, not installed, or RAG_LOCAL__MODEL_PATH names no file (the
-    gloss reads German then; `--engine local` reports the missing file itself), or when the cache
-    file cannot be opened: an ask then reads the gloss; ingest (strict) is told why."""
+def unusable(settings) -> str | None:
+    """Why these settings cannot translate, as ingest tells the user; "" when translation is
+    switched off (no fault), None when they can."""
+    if not settings.translate:
+        return ""
+    if not available(settings):
+        return (
+            "install the local engine (scripts/setup.sh, or pip install 'rag[local]' built with "
+            "CMAKE_ARGS=-DGGML_NATIVE=OFF) to read them in translation"
+        )
     path = settings.local.model_path
-    if not available(settings) or (path is not None and not Path(path).is_file()):
+    if path is not None and not Path(path).is_file():
+        return (
+            f"RAG_LOCAL__MODEL_PATH {path} is not a file; point it at a GGUF, or unset it to translate "
+            "with the packaged Gemma"
+        )
+    return None
+
+
+def cache(settings, strict: bool = False) -> TranslationCache | None:
+    """None when the settings cannot translate (`unusable`: the gloss reads German then;
+    `--engine local` reports a missing GGUF itself), or when the cache file cannot be opened: an
+    ask then reads the gloss; ingest (strict) is told why."""
+    if unusable(settings) is not None:
         return None
     try:
         store = TranslationCache(settings.model_cache / "translations.sqlite", model_id(settings))
