@@ -209,3 +209,20 @@ def test_only_an_english_question_reads_the_translations():
     sentences = evidence_sentences([de, en], {"de1": GERMAN, "en1": "The plant is in Texas."})
     assert set(english_for(Ws(), "en", sentences)) == {"Die Fabrik steht in Sachsen.", "Sie beschäftigt 400 Menschen."}
     assert english_for(Ws(), "de", sentences) == {}  # a German question compares gloss with gloss
+
+
+def test_a_sentence_after_a_headline_is_read_in_its_translation_not_glossed_with_it():
+    # a headline has no full stop; joined to the next sentence with a space, the two became one
+    # "sentence" with no translation, and the reader saw the word-by-word gloss of both
+    from rag.answer.evidence import evidence_sentences
+
+    from conftest import make_passage
+
+    text = "Neue Fabrik in Sachsen\nDie Fabrik beschäftigt 400 Menschen."
+    known = {
+        "Neue Fabrik in Sachsen": "New factory in Saxony",
+        "Die Fabrik beschäftigt 400 Menschen.": "It employs 400.",
+    }
+    second = evidence_sentences([make_passage(text, "de1", language="de")], {"de1": text})[1]
+    assert second.text == "Die Fabrik beschäftigt 400 Menschen."
+    assert in_english(second.context, "de", known) == "New factory in Saxony It employs 400."

@@ -38,7 +38,10 @@ def evidence_sentences(passages: list[Passage], article_texts: dict[str, str]) -
     for rank, p in enumerate(passages, 1):
         previous = ""
         for s in split_sentences(article_texts[p.article_id], p.start, p.end):
-            out.append(Evidence(s.start, s.end, s.text, passage=p, context=f"{previous} {s.text}".strip(), rank=rank))
+            # a line break, not a space: a headline or dateline has no full stop, and joined with a
+            # space it would merge with the next sentence into one that has no translation
+            context = f"{previous}\n{s.text}" if previous else s.text
+            out.append(Evidence(s.start, s.end, s.text, passage=p, context=context, rank=rank))
             previous = s.text
     return out
 
