@@ -11,7 +11,8 @@ states the expected facts, the six a ranker puts highest among those that do not
 at random. That ranker is pinned (NEGATIVES_RANKER: the one shipped when the reader was fitted),
 so a refit of the selector does not change what a refit of the reader learns from. LoRA rank 16
 on every linear layer, AdamW (lr 5e-4, gradients clipped to norm 1), two epochs, seed 0: ~12 min
-on 2 cores (--layers 3: MiniLM's first three layers only, half the cost per ask; on 2026-11-30
+of training on 2 cores (with --spent ~18; building the candidates, dev and unread train first adds
+a few minutes) (--layers 3: MiniLM's first three layers only, half the cost per ask; on 2026-11-30
 it put the answer first for 22/39 dev questions vs 25/39). The shipped reader was refitted when
 German sentences began to be read in translation (2026-11-30): 24/38 dev.
 
@@ -99,7 +100,8 @@ def main() -> None:
     torch.set_num_threads(2)
     rng = random.Random(0)
     banks = READER_BANKS + (SPENT_BANKS if args.spent else [])
-    # with --bce a question whose candidates hold no answer teaches too: every sentence scores low
+    # with --bce a question whose candidates hold no answer teaches too (unanswerable, or its answer
+    # not retrieved): every sentence read should score low
     train = [q for q in candidates_for(banks, NEGATIVES_RANKER) if q["y"].any() or (args.bce and len(q["y"]) > 1)]
     dev = candidates_for([SPLITS / "dev"], NEGATIVES_RANKER)
     unread = candidates_for(UNREAD_BANKS, NEGATIVES_RANKER)  # train questions the reader is not fitted on
@@ -122,7 +124,7 @@ def main() -> None:
             chosen = ([int(rng.choice(list(pos)))] if len(pos) else []) + neg[:HARD] + rest[:RANDOM]
             scores = model(*ce.torch_batch(tok, q["question_en"], [q["contexts_en"][i] for i in chosen]))
             labels = torch.zeros(len(chosen))
-            labels[: len(pos) > 0] = 1.0
+            labels[0] = float(len(pos) > 0)  # the answer sentence, when there is one, comes first
             # the softmax ranks a question's sentences; the logistic term makes a score mean the
             # same across questions (does this sentence answer?), which the answer model needs
             loss = args.bce * torch.nn.functional.binary_cross_entropy_with_logits(scores, labels)
