@@ -11,9 +11,9 @@ states the expected facts, the six a ranker puts highest among those that do not
 at random. That ranker is pinned (NEGATIVES_RANKER: the one shipped when the reader was fitted),
 so a refit of the selector does not change what a refit of the reader learns from. LoRA rank 16
 on every linear layer, AdamW (lr 5e-4, gradients clipped to norm 1), two epochs, seed 0: ~12 min
-of training on 2 cores (with --spent ~18; building the candidates, dev and unread train first adds
-a few minutes) (--layers 3: MiniLM's first three layers only, half the cost per ask; on 2026-11-30
-it put the answer first for 22/39 dev questions vs 25/39). The shipped reader was refitted when
+of training on 2 cores, ~18 with --spent, after a few minutes building the candidates. --layers 3
+reads with MiniLM's first three layers only, half the cost per ask; on 2026-11-30 it put the
+answer first for 22/39 dev questions vs 25/39. The shipped reader was refitted when
 German sentences began to be read in translation (2026-11-30): 24/38 dev.
 
 Tried on 2026-11-30 (session 10), not shipped: --spent (the spent test batches test2-test4 too,
@@ -21,8 +21,9 @@ Tried on 2026-11-30 (session 10), not shipped: --spent (the spent test batches t
 score means the same across questions; questions with no answer among their candidates teach
 too). The reader alone put the answer first more often (unread train 272/394 shipped -> 285/394
 --spent; with the readings retrieval of 7e07145 and --spent --bce 1, 305/405; dev 24 -> 25 -> 30 of
-38), but after refitting the selector, end to end, it answered no more questions right at equal
-wrong answers on the unread train and dev questions (BENCHMARKS.md, issue 10, session 10).
+38), but after refitting the selector, end to end, neither did better than the shipped reader by
+the best utility over thresholds on the unread train and dev questions pooled (BENCHMARKS.md,
+issue 10, session 10).
 
     .venv/bin/python benchmarks/fit_cross_encoder.py [--epochs 2] [--rank 16] [--lr 5e-4] [--layers 0]
         [--spent] [--bce 0]
