@@ -82,6 +82,30 @@ def test_skipped_files_are_reported_with_reasons(fake_ws, tmp_path):
     assert fake_ws.catalog.counts()[0] == 5
 
 
+def test_a_named_pipe_is_skipped_not_read(fake_ws, tmp_path):
+    import os
+
+    d = tmp_path / "pipes"
+    d.mkdir()
+    os.mkfifo(d / "news.txt")  # reading it would block the run, and the write lock, forever
+    report = ingest(fake_ws, [d])
+    assert "not a regular file" in dict(report.skipped)["news.txt"]
+    assert fake_ws.catalog.counts()[0] == 5
+
+
+def test_an_ingest_that_stores_nothing_reports_zero_and_a_later_one_works(tmp_path, fake_embedder):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    ws = make_ws(fake_embedder)
+    report = ingest(ws, [empty])
+    assert not report.added and ws.catalog.counts() == (0, 0)
+    (empty / "news.txt").write_text("Acme opened a battery plant in Leipzig on Monday, officials said.\n")
+    assert ingest(ws, [empty]).added == ["news.txt"]
+    (empty / "news.txt").unlink()
+    assert ingest(ws, [empty], prune=True).removed == ["news.txt"]  # back to an empty store
+    assert ws.catalog.counts() == (0, 0)
+
+
 def test_switching_embedding_model_is_refused(fake_ws, seeds_copy):
     class Other(FakeEmbedder):
         name = "another-model"

@@ -81,6 +81,50 @@ def test_identical_text_under_two_paths_survives_deleting_either(tmp_path, fake_
     assert report.removed == ["b/story.txt"] and ws.catalog.counts()[0] == 1
 
 
+def test_editing_the_stored_copy_keeps_the_identical_copy_searchable(tmp_path, fake_embedder):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    text = "Acme opened a battery plant in Leipzig on Monday, the company said. It employs 300 people.\n"
+    (a / "story.txt").write_text(text, encoding="utf-8")
+    (b / "copy.txt").write_text(text, encoding="utf-8")
+    ws = make_ws(fake_embedder)
+    ingest(ws, [tmp_path])
+    (a / "story.txt").write_text(text.replace("300", "450"), encoding="utf-8")  # the stored copy is edited
+    report = ingest(ws, [tmp_path])
+    assert report.updated == ["a/story.txt"]
+    texts = {r.source: r.text for r in ws.catalog.articles()}
+    assert texts == {"a/story.txt": text.replace("300", "450"), "b/copy.txt": text}
+    kept = next(r for r in ws.catalog.articles() if r.source == "b/copy.txt")
+    assert ws.store.collection.get(where={"article_id": kept.article_id})["metadatas"][0]["source"] == "b/copy.txt"
+    assert {c.article_id for c in ws.catalog.chunks()} == {r.article_id for r in ws.catalog.articles()}
+
+
+def test_a_file_edited_into_a_copy_of_another_drops_its_old_text(tmp_path, fake_embedder):
+    (tmp_path / "one.txt").write_text("Acme opened a battery plant in Leipzig on Monday, officials said.\n")
+    (tmp_path / "two.txt").write_text("Rain closed three roads in Lisbon on Tuesday, officials said.\n")
+    ws = make_ws(fake_embedder)
+    ingest(ws, [tmp_path])
+    (tmp_path / "two.txt").write_text((tmp_path / "one.txt").read_text())
+    report = ingest(ws, [tmp_path])
+    assert "same text as one.txt" in dict(report.skipped)["two.txt"]
+    assert [r.source for r in ws.catalog.articles()] == ["one.txt"]  # no row left claiming two.txt says "Rain"
+    assert all("Lisbon" not in c.text for c in ws.catalog.chunks())
+    assert len(ws.store.collection.get(include=[])["ids"]) == ws.catalog.counts()[1]
+
+
+def test_same_name_in_another_folder_is_named_by_its_path(tmp_path, fake_embedder):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    for d in (a, b):
+        (d / "story.txt").write_text("Acme opened a battery plant in Leipzig on Monday, officials said.\n")
+    ws = make_ws(fake_embedder)
+    ingest(ws, [a])
+    report = ingest(ws, [b])
+    assert dict(report.skipped)["story.txt"].startswith(f"same text as {(a / 'story.txt').resolve()}")
+
+
 def test_symlinks_out_of_the_folder_are_not_followed(tmp_path, fake_embedder):
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -97,6 +97,9 @@ def discover(paths: list[Path], report: IngestReport, home: Path | None = None) 
                 report.skipped.append((rel, "hidden or system file"))
             elif f.suffix.lower() not in SUFFIXES:
                 report.skipped.append((rel, f"not an article file ({f.suffix or 'no extension'})"))
+            elif resolved.exists() and not resolved.is_file():
+                # a named pipe or device would block the read (and the write lock) forever
+                report.skipped.append((rel, "not a regular file (a pipe, socket or device)"))
             else:
                 found.append(Candidate(resolved, rel, root))
     return found
@@ -156,6 +159,10 @@ def ingest(
                 # identical text under another path: stored once, this path kept as an alias so the
                 # article survives if the stored file is deleted
                 first = seen_ids.get(article.article_id) or twin.source
+                if first == cand.source and twin:
+                    first = twin.path  # same name in another folder
+                if old:
+                    _release(ws, old.article_id)  # this file's previous text
                 cat.add_alias(str(cand.path), article.article_id, cand.source)
                 report.skipped.append((cand.source, f"same text as {first} (stored once, kept as an alias)"))
                 continue
@@ -165,13 +172,16 @@ def ingest(
                 report.skipped.append((cand.source, "no article text left after removing boilerplate"))
                 continue
             seen_ids[article.article_id] = cand.source
+            updated = bool(old)
+            if old and _hand_over(ws, old.article_id):
+                old = None  # the old text lives on in its identical copy, so it is not replaced
             old_id = old.article_id if old else twin.article_id if twin else None
             if len(chunks) >= BATCH:  # a long article is written in batches of its own
                 group.drain()
                 report.embedded_chunks += _store_article(ws, article, chunks, old_id)
-                (report.updated if old else report.added).append(cand.source)
+                (report.updated if updated else report.added).append(cand.source)
                 continue
-            group.add(cand.source, article, chunks, old_id, updated=bool(old))
+            group.add(cand.source, article, chunks, old_id, updated=updated)
         group.drain()
         if progress:
             progress(len(candidates), len(candidates), "")
@@ -349,6 +359,25 @@ def _clean_pending(ws) -> None:
         cat.clear_pending(article_id)
 
 
+def _hand_over(ws, article_id: str) -> bool:
+    """The stored file of `article_id` now holds other text: if an identical copy of the old text
+    is kept as an alias and still exists, the article moves to that copy instead of being replaced."""
+    survivor = next((a for a in ws.catalog.aliases(article_id) if Path(a[0]).exists()), None)
+    if survivor is None:
+        return False
+    ws.catalog.move_article(article_id, survivor[0], survivor[2])
+    ws.store.set_source(article_id, survivor[2])
+    return True
+
+
+def _release(ws, article_id: str) -> None:
+    """The text `article_id` is no longer in its stored file: handed over to an identical copy, or
+    removed."""
+    if not _hand_over(ws, article_id):
+        ws.store.delete_article(article_id)
+        ws.catalog.remove_article(article_id)
+
+
 def _prune(ws, roots: list[Path], present: set[Path]) -> list[str]:
     cat = ws.catalog
 
@@ -362,10 +391,7 @@ def _prune(ws, roots: list[Path], present: set[Path]) -> list[str]:
     for row in cat.articles():
         p = Path(row.path)
         if under(p) and p not in present and not p.exists():
-            survivor = next((a for a in cat.aliases(row.article_id) if Path(a[0]).exists()), None)
-            if survivor:
-                cat.move_article(row.article_id, survivor[0], survivor[2])
-                ws.store.set_source(row.article_id, survivor[2])
+            if _hand_over(ws, row.article_id):
                 continue
             ws.store.delete_article(row.article_id)
             cat.remove_article(row.article_id)

@@ -24,7 +24,8 @@ _PAGE = 5_000  # vectors read from Chroma per request while building
 
 
 def _crc(data) -> int:
-    return zlib.crc32(memoryview(data).cast("B"))
+    view = memoryview(data)
+    return zlib.crc32(view.cast("B")) if view.nbytes else 0  # an empty store: (0, dim) cannot be cast
 
 
 class VectorSnapshot:
