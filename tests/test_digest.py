@@ -95,6 +95,37 @@ def test_disagreeing_figures_are_flagged_and_copies_collapse(tmp_path, real_ws):
     assert by_sources[("c.txt",)]["disagreements"] == []
 
 
+def test_a_point_is_backed_only_by_outlets_giving_its_figure_and_disagreements_name_the_subject():
+    from types import SimpleNamespace
+
+    from rag.digest.keypoints import disagreements, story_points
+
+    texts = [
+        "Storm Ingrid left about 82,000 homes in Scotland without power on Tuesday, SSEN said. Crews worked on.",
+        "Storm Ingrid left 80,000 homes in Scotland without power on Tuesday, SSEN said. Schools stayed shut.",
+        "Storm Ingrid left about 82,000 homes in Scotland without power on Tuesday, according to SSEN. Trains stopped.",
+    ]
+    rows = [
+        SimpleNamespace(
+            article_id=f"a{i}",
+            source=f"{i}.txt",
+            title="Storm",
+            outlet=None,
+            language="en",
+            text=t,
+            path=f"/x/{i}.txt",
+            published=None,
+            chars=len(t),
+        )
+        for i, t in enumerate(texts, 1)
+    ]
+    point = next(p for p in story_points(rows) if "82,000" in p.quote.text)
+    assert [q.source for q in point.quotes] in (["1.txt", "3.txt"], ["3.txt", "1.txt"])  # not 2.txt: 80,000
+    found = disagreements(rows)
+    assert found and all(d["about"] == "Ingrid, Scotland, SSEN" for d in found)  # words, not stems ("ingri")
+    assert all({c.source for c in d["claims"]} & {"2.txt"} for d in found)
+
+
 def test_second_digest_marks_what_is_new(tmp_path, fake_embedder):
     ws = make_ws(fake_embedder)
     corpus = synthetic_corpus(tmp_path)
@@ -312,12 +343,26 @@ def test_generated_summary_is_verified_or_replaced(fake_ws):
     assert not any("17 times" in p.text for p in s.points)
 
 
+def test_a_period_longer_than_the_calendar_means_everything(fake_ws):
+    from datetime import UTC, datetime
+
+    from rag.digest.build import parse_period
+
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    period = parse_period(None, "1000000d", False, now)  # overflowed datetime before
+    assert period.start.year < 1900 and period.end == now
+    assert parse_period(None, "3d", False, now).start == datetime(2026, 11, 27, tzinfo=UTC)
+    digest = make_digest(fake_ws, None, "99999999999w", False, make_engine(fake_ws, EngineName.extractive))
+    assert digest.stories  # every stored article is in the period
+
+
 @pytest.mark.slow
 def test_bad_arguments_give_one_line_errors(seeds_copy):
     assert "empty" in one_line_error(rag("digest"), 3)
     assert rag("ingest", str(seeds_copy)).returncode == 0
     assert "no stored article matches 'zzz-none'" in one_line_error(rag("summarize", "zzz-none"), 2)
     assert "matches 4 articles" in one_line_error(rag("summarize", "Tesla"), 2)
+    assert "at least 3 characters" in one_line_error(rag("summarize", "to"), 2)
     assert "either an ARTICLE" in one_line_error(rag("summarize"), 2)
     assert "either an ARTICLE" in one_line_error(rag("summarize", ""), 2)  # crashed before
     assert "either an ARTICLE" in one_line_error(rag("summarize", "--topic", "  "), 2)

@@ -16,6 +16,8 @@ from rag.answer.citations import Numbering, remark
 from rag.digest.model import Digest, DigestArticle, Disagreement, Period, Story
 from rag.errors import UsageError
 
+_LONGEST_HOURS = 24 * 365 * 200
+
 
 def parse_period(on: str | None, since: str | None, all_: bool, now: datetime) -> Period:
     if sum(x is not None and x is not False for x in (on, since, all_ or None)) > 1:
@@ -34,7 +36,8 @@ def parse_period(on: str | None, since: str | None, all_: bool, now: datetime) -
     if not m or int(m.group(1)) == 0:
         raise UsageError(f"--since {spec!r} is not a duration like 24h, 3d or 1w")
     hours = int(m.group(1)) * {"h": 1, "d": 24, "w": 168}[m.group(2)]
-    return Period("since", now - timedelta(hours=hours), now, f"since {spec.strip()} ({hours} h)")
+    back = timedelta(hours=min(hours, _LONGEST_HOURS))  # "--since 1000000d": everything, not an overflow
+    return Period("since", now - back, now, f"since {spec.strip()} ({hours} h)")
 
 
 def article_time(row) -> tuple[datetime, str]:

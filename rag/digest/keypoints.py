@@ -13,6 +13,7 @@ from rag.ingest.articles import Article
 from rag.ingest.chunking import content_sentences
 from rag.spans import Quote
 from rag.text.crosslingual import canonical_terms, facts, names, numbers
+from rag.text.words import fold, stem
 
 _DATELINE = re.compile(r"(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*\d{4}-\d{2}-\d{2}\s+", re.I)
 
@@ -67,6 +68,22 @@ def same_fact(a: Quote, b: Quote, common: Set[str] = frozenset()) -> bool:
     shared_names = (a.names & b.names) - common
     overlap = len(a.terms & b.terms) / max(1, min(len(a.terms), len(b.terms)))
     return bool(shared_names) and (overlap >= 0.3 or len(shared_names) >= 2 and overlap >= 0.2)
+
+
+def _figures(q: Quote) -> set[str]:
+    return {f for f in q.facts if ":" in f}  # "num:82000", "pct:24", "date:1-13" (facts() adds names)
+
+
+def conflicting(a: set[str], b: set[str]) -> list[str]:
+    """The kinds of figure (num, pct, date) both state but differently: neither one's set of that
+    kind holds the other's (82,000 vs 80,000 homes; not 82,000 vs 82,000 and 3 deaths)."""
+    kinds = {x.split(":")[0] for x in a} & {x.split(":")[0] for x in b}
+    out = []
+    for kind in sorted(kinds):
+        x, y = {v for v in a if v.startswith(kind)}, {v for v in b if v.startswith(kind)}
+        if not (x <= y or y <= x):
+            out.append(kind)
+    return out
 
 
 def _diverse(points: list[KeyPoint], k: int) -> list[KeyPoint]:
@@ -131,7 +148,8 @@ def story_points(rows, k: int = 4, prefer_language: str = "en") -> list[KeyPoint
     points = []
     for q in quotes:
         candidates = {id(o): o for n in q.names - common for o in by_name.get(n, ())}.values()
-        support = [o for o in candidates if same_fact(q, o, common)]
+        # an article giving another figure for the fact does not back it (it disagrees)
+        support = [o for o in candidates if same_fact(q, o, common) and not conflicting(_figures(q), _figures(o))]
         backed_by = len({o.article_id for o in support})
         centrality = sum(spread[t] / n_articles for t in q.terms) / (len(q.terms) ** 0.7 or 1)
         score = centrality * (1 + backed_by) * (1.0 + 0.3 / (1 + q.position)) + 0.3 * len(q.facts)
@@ -168,17 +186,17 @@ def disagreements(rows) -> list[dict]:
             nb = numbers(b.text)
             if not nb:
                 continue
-            kinds = {x.split(":")[0] for x in na} & {x.split(":")[0] for x in nb}
-            differing = [
-                kind for kind in kinds if {x for x in na if x.startswith(kind)} != {x for x in nb if x.startswith(kind)}
-            ]
+            differing = conflicting(na, nb)
             if not differing:
                 continue
             key = (a.article_id, a.start, b.article_id, b.start)
             if key in seen:
                 continue
             seen.add(key)
-            about = sorted((a.names & b.names) - common)
+            shared = (a.names & b.names) - common
+            # the names as the sentence writes them (names() holds their stems: "ingri" for Ingrid)
+            written = (w.split("’")[0].split("'")[0] for w in re.findall(r"\b[A-ZÄÖÜ][\w’'-]*", a.text))
+            about = dict.fromkeys(w for w in written if stem(fold(w.lower())) in shared)
             found.append(
                 {"about": ", ".join(about), "kind": "date" if differing == ["date"] else "figure", "claims": [a, b]}
             )

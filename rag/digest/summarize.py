@@ -34,9 +34,12 @@ def resolve_article(ws, ref: str):
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            listed = "; ".join(f"{r.article_id} ({r.source})" for r in hits[:5])
-            raise UsageError(f"{ref!r} matches {len(hits)} articles: {listed}; give the id or the file name")
-    raise UsageError(f"no stored article matches {ref!r}; `rag sources` lists ids, file names and titles")
+            listed = "; ".join(f"{r.article_id} ({r.path})" for r in hits[:5])
+            raise UsageError(
+                f"{ref!r} matches {len(hits)} articles: {listed}; give the id (or a longer part of the title)"
+            )
+    short = " (a part of a title or file name needs at least 3 characters)" if len(needle) < 3 else ""
+    raise UsageError(f"no stored article matches {ref!r}{short}; `rag sources` lists ids, file names and titles")
 
 
 def _article_info(row) -> dict:
