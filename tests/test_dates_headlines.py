@@ -145,6 +145,29 @@ def test_no_headline_is_taken_from_the_body():
     assert headlines.from_text(lines) is None
 
 
+@pytest.mark.parametrize(
+    "text,title",
+    [
+        (
+            "By Jane Doe | Nov. 3rd, 2026\n\nMADRID (EFE) – Spain opened its first rail line to Portugal on Tuesday.\n",
+            "Spain opened its first rail line to Portugal on Tuesday",
+        ),
+        (
+            "BERLIN (Reuters) – Germany will ban fireworks in city centres, a minister said. It covers 40 cities.\n",
+            "Germany will ban fireworks in city centres, a minister said",
+        ),
+        (
+            "Von Jens Hartmann\n\nSAN JOSE, Calif. (AP) — Apple said on Monday it would open a plant.\n",
+            "Apple said on Monday it would open a plant",
+        ),
+    ],
+)
+def test_without_a_headline_the_title_is_the_first_sentence_not_a_byline_or_dateline(text, title):
+    from rag.ingest.articles import extract_metadata
+
+    assert extract_metadata(text, [])[0] == title
+
+
 def test_timestamp_lines_with_weekdays_of_either_language_are_not_headlines():
     for line in ("Thu, 12 Mar 2026 08:15", "Sonnabend, 14. März 2026, 18:40 Uhr", "Donnerstag, 12.03.2026 - 07:01"):
         assert dates.is_dateline_or_stamp(line), line

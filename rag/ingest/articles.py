@@ -217,8 +217,9 @@ def extract_metadata(
     for line in lines:  # no line reads as a title: the first sentence that is not a date or byline
         if date and line.lower().startswith(date.group(0).strip().lower()):
             line = line[len(date.group(0).strip()) :].strip()
-        if not line or dates.is_dateline_or_stamp(line):
+        if not line or dates.is_dateline_or_stamp(line) or headlines.is_byline(line):
             continue
+        line = headlines.without_dateline(line)  # "BERLIN (Reuters) – Germany will …" -> "Germany will …"
         if len(line) <= 150 and not line.endswith((".", "!", "?")):
             return line, outlet, published
         return _first_sentence(line), outlet, published

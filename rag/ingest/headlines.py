@@ -39,6 +39,21 @@ def from_html(raw: str) -> str | None:
     return None
 
 
+_DATELINE_LEAD = re.compile(
+    r"^[A-ZÄÖÜ][A-ZÄÖÜ'-]{2,}(?: [A-ZÄÖÜ][A-ZÄÖÜ'-]+)*(?:,[^–—()]{0,40}?)?\s*(?:\([^)]{1,40}\))?\s*[-–—]\s+(?=\S)"
+)  # "BERLIN (Reuters) – ", "SAN JOSE, Calif. (AP) — ", "HAMBURG — "
+
+
+def is_byline(line: str) -> bool:
+    return bool(_BYLINE.match(line))
+
+
+def without_dateline(line: str) -> str:
+    """A first sentence with the dateline in front of it taken off."""
+    m = _DATELINE_LEAD.match(line)
+    return line[m.end() :] if m else line
+
+
 def reads_as_title(line: str) -> bool:
     line = line.strip().lstrip("#").strip()
     words = line.split()
