@@ -84,7 +84,18 @@ def test_a_garbled_reply_is_handled_without_the_key(store):
     finally:
         fake.stop()
     assert "Traceback" not in r.stderr and SECRET not in r.stdout + r.stderr
-    assert r.returncode != 0 or "failed verification" in r.stdout  # an error, or verified evidence instead
+    assert "answered without any text" in one_line_error(r, 5)  # a fault of the service, not an answer
+
+
+@pytest.mark.parametrize("reply", [(200, ({"id": "x", "choices": []}, {})), ("stream", "")])
+def test_a_reply_without_text_is_a_service_error(store, reply):
+    fake = FakeOpenAI([reply])
+    try:
+        r, calls = ask_via(fake, RAG_OPENAI__MAX_RETRIES="0")
+    finally:
+        fake.stop()
+    assert calls == 1
+    assert "answered without any text" in one_line_error(r, 5)  # was: "failed verification", exit 0
 
 
 def test_a_forced_crash_never_prints_the_key(store, tmp_path):

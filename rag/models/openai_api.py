@@ -56,6 +56,11 @@ def call_with_errors(fn: Callable):
         ) from None
     except openai.APIStatusError as exc:
         raise ModelServiceError(f"the model service failed with HTTP {exc.status_code}{_request_id(exc)}") from None
+    except openai.APIError as exc:  # a reply the client cannot read
+        raise ModelServiceError(
+            f"the model service sent a reply that is not an OpenAI-style response ({type(exc).__name__}); "
+            "check OPENAI_BASE_URL"
+        ) from None
 
 
 def stream_chat(s, gen, system: str, user: str) -> Iterator[str]:
@@ -70,9 +75,16 @@ def stream_chat(s, gen, system: str, user: str) -> Iterator[str]:
         )
     )
     it = iter(stream)
+    any_text = False
     while True:
         chunk = call_with_errors(lambda: next(it, None))
         if chunk is None:
-            return
+            break
         if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
+            any_text = True
             yield chunk.choices[0].delta.content
+    if not any_text:  # HTTP 200 without choices or content: a fault of the service, not an answer
+        raise ModelServiceError(
+            "the model service answered without any text; check OPENAI_BASE_URL (an OpenAI-compatible "
+            "/v1 endpoint) and OPENAI_MODEL"
+        )
