@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import os
+import re
 from enum import Enum
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +16,23 @@ class EngineName(str, Enum):
     openai = "openai"
     local = "local"
     extractive = "extractive"
+
+
+def _user_path(value):
+    """ "~/x" is the user's folder, as in a shell (an env var is not expanded by one when quoted)."""
+    return Path(os.path.expanduser(value)) if isinstance(value, str | Path) else value
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:([kmg])(i?)b?|b)?\s*", re.I)
+
+
+def _byte_size(value):
+    """20000000, "20 MB" (10^6) or "19MiB" (2^20)."""
+    m = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if not m:
+        return value
+    power = " kmg".index(m.group(2).lower()) if m.group(2) else 0
+    return int(float(m.group(1)) * (1024 if m.group(3) else 1000) ** power)
 
 
 def _default_home() -> Path:
@@ -68,6 +86,7 @@ class OpenAISettings(BaseModel):
 
 class LocalLLMSettings(BaseModel):
     model_path: Path | None = Field(None, description="A GGUF file; default: the packaged Gemma 3 270M.")
+    _expand = field_validator("model_path", mode="before")(_user_path)
     n_ctx: int = Field(4096, ge=512)
     threads: int | None = Field(None, description="CPU threads for llama.cpp (default: all cores).")
 
@@ -78,7 +97,10 @@ class GenerationSettings(BaseModel):
 
 
 class IngestSettings(BaseModel):
-    max_file_bytes: int = Field(20_000_000, ge=1, description="Larger files are skipped with a reason.")
+    max_file_bytes: int = Field(
+        20_000_000, ge=1, description="Larger files are skipped with a reason; a number of bytes or e.g. 20MB."
+    )
+    _size = field_validator("max_file_bytes", mode="before")(_byte_size)
     group_chunks: int = Field(256, ge=1, description="Chunks of short articles embedded and written together.")
 
 
@@ -109,6 +131,15 @@ class Settings(BaseSettings):
         "engine, which scripts/setup.sh installs), for the English-only models that rank answers; false, or without "
         "llama.cpp: the dictionary's word-by-word gloss.",
     )
+
+    _expand = field_validator("home", "models_dir", mode="before")(_user_path)
+
+    @field_validator("home")
+    @classmethod
+    def _a_folder(cls, home: Path) -> Path:
+        if home.exists() and not home.is_dir():
+            raise ValueError(f"{home} is a file; RAG_HOME must be a folder (it is created if missing)")
+        return home
 
     @model_validator(mode="before")
     @classmethod

@@ -91,6 +91,28 @@ def test_bad_setting_names_the_variable():
     assert "retrieval.top_k" in line
 
 
+def test_rag_home_that_is_a_file_is_a_usage_error(tmp_path):
+    (tmp_path / "afile").write_text("not a folder")
+    line = one_line_error(rag("status", env_extra={"RAG_HOME": str(tmp_path / "afile")}), 2)  # was exit 70
+    assert "is a file; RAG_HOME must be a folder" in line
+
+
+def test_paths_expand_the_home_folder_and_sizes_take_units(monkeypatch, tmp_path):
+    from rag.errors import UsageError
+    from rag.settings import load_settings
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("RAG_HOME", "~/news")  # quoted in a shell, so the shell left it as written
+    monkeypatch.setenv("RAG_INGEST__MAX_FILE_BYTES", "5MB")
+    s = load_settings()
+    assert s.home == tmp_path / "news" and s.ingest.max_file_bytes == 5_000_000
+    monkeypatch.setenv("RAG_INGEST__MAX_FILE_BYTES", "2 MiB")
+    assert load_settings().ingest.max_file_bytes == 2 * 1024 * 1024
+    monkeypatch.setenv("RAG_INGEST__MAX_FILE_BYTES", "lots")
+    with pytest.raises(UsageError, match="ingest.max_file_bytes"):
+        load_settings()
+
+
 @pytest.mark.slow
 def test_model_service_errors_are_one_line_and_never_show_the_key(ingested):
     secret = "sk-test-SECRET-abcdef123456"
