@@ -11,14 +11,16 @@ rag/data/selector.json, around the answer reader of rag/models/cross_encoder.py:
    language than the question (cross), giving the probability that the answer is right.
 
 The ranker is fitted on the whole train split of the blind question bank, the reader on the
-train-only banks extra and fit, `reader_weight` and the answer model on the rest of train (seeds,
-corpus, calib: questions the reader never saw); `answer_threshold` and `keep_ratio` are chosen on
-dev, a wrong answer costing three refusals.
+train-only banks extra and fit; `reader_weight`, the answer model, `keep_ratio` and
+`answer_threshold` on the ~1,500 questions the reader never saw (the rest of train and the spent
+locked test batches), the last two by cross-validated utility, a wrong answer costing three
+refusals (benchmarks/fit_selector.py).
 
 Decision: answer with the best sentence when the answer model reaches the threshold, adding up to
-two more whose share comes close (`keep_ratio` of the best's) and that are not copies of one already
-chosen; otherwise refuse, showing the closest sentences when the answer model still reaches
-`closest_threshold` (relevant, not an answer)."""
+two more that are still contenders (a share of at least `keep_ratio` of the best's: since session 11
+a twentieth, so an answer also quotes the runners-up the ranker cannot rule out; on the test7 batch
+1.3 sentences per answer, 1.0 before) and that are not copies of one already chosen; otherwise refuse, showing the closest
+sentences when the answer model still reaches `closest_threshold` (relevant, not an answer)."""
 
 from __future__ import annotations
 
