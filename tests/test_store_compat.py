@@ -59,13 +59,20 @@ def test_a_corrupt_catalog_is_refused_and_left_untouched(tmp_path):
     assert tree_hash(home) == before
 
 
+STORY = "Acme opened a battery plant in Leipzig on Monday, the company said. It employs 300 people.\n"
+
+
+def two_copies(root: Path, copy_name: str) -> tuple[Path, Path]:
+    """a/story.txt and b/<copy_name>, the same text."""
+    a, b = root / "a", root / "b"
+    for d, name in ((a, "story.txt"), (b, copy_name)):
+        d.mkdir()
+        (d / name).write_text(STORY, encoding="utf-8")
+    return a, b
+
+
 def test_identical_text_under_two_paths_survives_deleting_either(tmp_path, fake_embedder):
-    a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir()
-    b.mkdir()
-    text = "Acme opened a battery plant in Leipzig on Monday, the company said. It employs 300 people.\n"
-    (a / "story.txt").write_text(text, encoding="utf-8")
-    (b / "story.txt").write_text(text, encoding="utf-8")  # same file name, other folder, same text
+    a, b = two_copies(tmp_path, "story.txt")  # same file name, other folder, same text
     (b / "other.txt").write_text("A different article about rain in Lisbon, officials said today.\n", encoding="utf-8")
     ws = make_ws(fake_embedder)
     report = ingest(ws, [tmp_path])
@@ -82,12 +89,8 @@ def test_identical_text_under_two_paths_survives_deleting_either(tmp_path, fake_
 
 
 def test_editing_the_stored_copy_keeps_the_identical_copy_searchable(tmp_path, fake_embedder):
-    a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir()
-    b.mkdir()
-    text = "Acme opened a battery plant in Leipzig on Monday, the company said. It employs 300 people.\n"
-    (a / "story.txt").write_text(text, encoding="utf-8")
-    (b / "copy.txt").write_text(text, encoding="utf-8")
+    a, _ = two_copies(tmp_path, "copy.txt")
+    text = STORY
     ws = make_ws(fake_embedder)
     ingest(ws, [tmp_path])
     (a / "story.txt").write_text(text.replace("300", "450"), encoding="utf-8")  # the stored copy is edited
@@ -114,11 +117,7 @@ def test_a_file_edited_into_a_copy_of_another_drops_its_old_text(tmp_path, fake_
 
 
 def test_same_name_in_another_folder_is_named_by_its_path(tmp_path, fake_embedder):
-    a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir()
-    b.mkdir()
-    for d in (a, b):
-        (d / "story.txt").write_text("Acme opened a battery plant in Leipzig on Monday, officials said.\n")
+    a, b = two_copies(tmp_path, "story.txt")
     ws = make_ws(fake_embedder)
     ingest(ws, [a])
     report = ingest(ws, [b])
