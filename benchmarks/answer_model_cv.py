@@ -17,7 +17,7 @@ Candidates (each added to the shipped seven):
 - kind: the question's answer type, one-hot (a base rate per kind);
 - reader_raw: the reader's raw score and its margin over the runner-up.
 
-    .venv/bin/python benchmarks/answer_model_cv.py      # ~3 min (candidates, then the reader)
+    .venv/bin/python benchmarks/answer_model_cv.py      # ~5 min (candidates, then the reader)
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fit_selector as fs  # noqa: E402
 
 from rag.answer.evidence import FEATURES  # noqa: E402
-from rag.answer.selector import ANSWER_FEATURES, Model, answer_features  # noqa: E402
-from rag.evaluation.cases import facts_found  # noqa: E402
+from rag.answer.selector import ANSWER_FEATURES, Model  # noqa: E402
 from rag.text.facts import MONTHS, WEEKDAYS, AnswerType, answer_type  # noqa: E402
 from rag.text.words import stem, terms  # noqa: E402
 
@@ -90,19 +89,17 @@ def near(kind: AnswerType, text: str, asked: list[str]) -> float:
 
 
 def rows(questions: list[dict], model: Model, w: np.ndarray) -> list[tuple[dict, bool, bool] | None]:
+    """fit_selector's outcomes at the shipped settings, each with the candidate inputs added."""
     out: list[tuple[dict, bool, bool] | None] = []
-    for q in questions:
-        if not len(q["rtop"]) or q["flat_refusal"]:
+    for o in fs.outcomes(questions, w, model.reader_weight, model.keep_ratio):
+        if o["x"] is None:
             out.append(None)
             continue
-        s = q["X"][q["rtop"]] @ w + model.reader_weight * q["r"]
-        order = np.argsort(-s, kind="stable")
+        q, order = o["question"], o["order"]
         ranked = [int(q["rtop"][i]) for i in order]
         best = ranked[0]
-        f = answer_features(
-            [float(x) for x in s[order]], dict(zip(FEATURES, q["X"][best])), [float(x) for x in q["r"][order]]
-        )
-        share = np.exp(s[order] - s[order][0])
+        f = dict(zip(ANSWER_FEATURES, o["x"]))
+        share = np.exp(o["scores"] - o["scores"][0])
         share /= share.sum()
         asked = set(terms(q["question_en"])) | {t.lower() for t in re.findall(r"\w+", q["question_en"])}
         mine = answer_tokens(q["texts_en"][best], asked)
@@ -119,9 +116,7 @@ def rows(questions: list[dict], model: Model, w: np.ndarray) -> list[tuple[dict,
             f[f"kind_{k.value}"] = float(kind == k)
         r = q["r"][order]
         f["reader_raw"], f["reader_margin"] = float(r[0]), float(r[0] - (r[1] if len(r) > 1 else r[0] - 5))
-        chosen = [q["texts"][q["rtop"][i]] for i in order[:3] if np.exp(s[i] - s[order[0]]) >= model.keep_ratio]
-        right = (not q["case"].refuse) and facts_found(q["case"], " ".join(chosen))
-        out.append((f, right, q["case"].refuse))
+        out.append((f, o["right"], o["case"].refuse))
     return out
 
 

@@ -178,7 +178,8 @@ def fit_reader_weight(questions: list[dict], w: np.ndarray) -> float:
 
 
 def outcomes(questions: list[dict], w: np.ndarray, a: float, keep: float) -> list[dict]:
-    """Per question: the answer model's inputs and whether answering would be right."""
+    """Per question: the answer model's inputs ("x"), whether answering would be right, and the read
+    sentences in their final order ("order": positions in "rtop"; "scores")."""
     from rag.answer.selector import ANSWER_FEATURES, answer_features
     from rag.evaluation.cases import facts_found
 
@@ -196,7 +197,8 @@ def outcomes(questions: list[dict], w: np.ndarray, a: float, keep: float) -> lis
         chosen = [q["rtop"][i] for i in order[:3] if np.exp(s[i] - s[order[0]]) >= keep]
         text = " ".join(q["texts"][i] for i in chosen)
         right = (not q["case"].refuse) and facts_found(q["case"], text)
-        out.append({"case": q["case"], "x": np.array([feats[k] for k in ANSWER_FEATURES]), "right": right})
+        x = np.array([feats[k] for k in ANSWER_FEATURES])
+        out.append({"case": q["case"], "x": x, "right": right, "question": q, "order": order, "scores": s[order]})
     return out
 
 

@@ -134,12 +134,16 @@ class Settings(BaseSettings):
 
     _expand = field_validator("home", "models_dir", mode="before")(_user_path)
 
-    @field_validator("home")
+    @field_validator("home", "models_dir")
     @classmethod
-    def _a_folder(cls, home: Path) -> Path:
-        if home.exists() and not home.is_dir():
-            raise ValueError(f"{home} is a file; RAG_HOME must be a folder (it is created if missing)")
-        return home
+    def _a_folder(cls, path: Path | None) -> Path | None:
+        """A folder, or one that can be made: no file in the way (RAG_HOME=/etc/passwd/x)."""
+        for p in [path, *path.parents] if path is not None else []:
+            if p.exists():
+                if not p.is_dir():
+                    raise ValueError(f"{p} is a file; this must be a folder (created if missing)")
+                break
+        return path
 
     @model_validator(mode="before")
     @classmethod

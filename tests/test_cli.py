@@ -93,8 +93,11 @@ def test_bad_setting_names_the_variable():
 
 def test_rag_home_that_is_a_file_is_a_usage_error(tmp_path):
     (tmp_path / "afile").write_text("not a folder")
-    line = one_line_error(rag("status", env_extra={"RAG_HOME": str(tmp_path / "afile")}), 2)  # was exit 70
-    assert "is a file; RAG_HOME must be a folder" in line
+    for home in (tmp_path / "afile", tmp_path / "afile" / "below"):
+        line = one_line_error(rag("status", env_extra={"RAG_HOME": str(home)}), 2)  # was exit 70
+        assert f"invalid setting home: Value error, {tmp_path / 'afile'} is a file" in line
+    line = one_line_error(rag("status", env_extra={"RAG_MODELS_DIR": str(tmp_path / "afile")}), 2)
+    assert "invalid setting models_dir" in line
 
 
 def test_paths_expand_the_home_folder_and_sizes_take_units(monkeypatch, tmp_path):

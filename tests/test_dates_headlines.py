@@ -157,6 +157,18 @@ def test_no_headline_is_taken_from_the_body():
             "Germany will ban fireworks in city centres, a minister said",
         ),
         (
+            "Hamburg (dpa) – Der Hafen hat im Oktober weniger Container umgeschlagen. Das meldete er.\n",
+            "Der Hafen hat im Oktober weniger Container umgeschlagen",
+        ),
+        (
+            "By 2030, Germany wants to cut emissions by half. It was welcomed.\n",  # a sentence, not a byline
+            "By 2030, Germany wants to cut emissions by half",
+        ),
+        (
+            "From January, Berlin will ban cars in the centre. Drivers protested.\n",
+            "From January, Berlin will ban cars in the centre",
+        ),
+        (
             "Von Jens Hartmann\n\nSAN JOSE, Calif. (AP) — Apple said on Monday it would open a plant.\n",
             "Apple said on Monday it would open a plant",
         ),

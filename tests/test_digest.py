@@ -347,11 +347,14 @@ def test_a_period_longer_than_the_calendar_means_everything(fake_ws):
     from datetime import UTC, datetime
 
     from rag.digest.build import parse_period
+    from rag.errors import UsageError
 
     now = datetime(2026, 11, 30, tzinfo=UTC)
     period = parse_period(None, "1000000d", False, now)  # overflowed datetime before
     assert period.start.year < 1900 and period.end == now
     assert parse_period(None, "3d", False, now).start == datetime(2026, 11, 27, tzinfo=UTC)
+    with pytest.raises(UsageError, match="out of range"):
+        parse_period("9999-12-31", None, False, now)  # its end, a day later, overflowed
     digest = make_digest(fake_ws, None, "99999999999w", False, make_engine(fake_ws, EngineName.extractive))
     assert digest.stories  # every stored article is in the period
 

@@ -84,11 +84,22 @@ def test_skipped_files_are_reported_with_reasons(fake_ws, tmp_path):
 
 def test_a_named_pipe_is_skipped_not_read(fake_ws, tmp_path):
     import os
+    import signal
 
     d = tmp_path / "pipes"
     d.mkdir()
     os.mkfifo(d / "news.txt")  # reading it would block the run, and the write lock, forever
-    report = ingest(fake_ws, [d])
+
+    def hung(*_):
+        raise TimeoutError("ingest blocked on the pipe")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    try:
+        report = ingest(fake_ws, [d])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert "not a regular file" in dict(report.skipped)["news.txt"]
     assert fake_ws.catalog.counts()[0] == 5
 

@@ -103,6 +103,26 @@ def test_editing_the_stored_copy_keeps_the_identical_copy_searchable(tmp_path, f
     assert {c.article_id for c in ws.catalog.chunks()} == {r.article_id for r in ws.catalog.articles()}
 
 
+def test_an_article_never_moves_to_a_copy_whose_text_changed_too(tmp_path, fake_embedder):
+    a, b = two_copies(tmp_path, "copy.txt")
+    ws = make_ws(fake_embedder)
+    ingest(ws, [tmp_path])
+    (a / "story.txt").write_text(STORY.replace("300", "450"), encoding="utf-8")
+    (b / "copy.txt").write_text(STORY.replace("300", "520"), encoding="utf-8")
+    ingest(ws, [a])  # only a is read; b's new text is not in the store yet
+    assert [r.text for r in ws.catalog.articles()] == [STORY.replace("300", "450")]  # not "300" under b/copy.txt
+    assert ws.catalog.aliases() == []
+
+
+def test_copies_arriving_in_one_run_are_named_by_path(tmp_path, fake_embedder):
+    a, b = two_copies(tmp_path, "story.txt")
+    report = ingest(make_ws(fake_embedder), [a, b])
+    assert (
+        dict(report.skipped)["story.txt"]
+        == f"same text as {(a / 'story.txt').resolve()} (stored once, kept as an alias)"
+    )
+
+
 def test_a_file_edited_into_a_copy_of_another_drops_its_old_text(tmp_path, fake_embedder):
     (tmp_path / "one.txt").write_text("Acme opened a battery plant in Leipzig on Monday, officials said.\n")
     (tmp_path / "two.txt").write_text("Rain closed three roads in Lisbon on Tuesday, officials said.\n")

@@ -19,8 +19,9 @@ refusals (benchmarks/fit_selector.py).
 Decision: answer with the best sentence when the answer model reaches the threshold, adding up to
 two more that are still contenders (a share of at least `keep_ratio` of the best's: since session 11
 a twentieth, so an answer also quotes the runners-up the ranker cannot rule out; on the test7 batch
-1.3 sentences per answer, 1.0 before) and that are not copies of one already chosen; otherwise refuse, showing the closest
-sentences when the answer model still reaches `closest_threshold` (relevant, not an answer)."""
+1.3 sentences per answer, 1.0 before) and that are not copies of one already chosen; otherwise
+refuse, showing the closest sentences when the answer model still reaches `closest_threshold`
+(relevant, not an answer)."""
 
 from __future__ import annotations
 

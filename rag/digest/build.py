@@ -29,6 +29,8 @@ def parse_period(on: str | None, since: str | None, all_: bool, now: datetime) -
             day = date.fromisoformat(on)
         except ValueError:
             raise UsageError(f"--date {on!r} is not a date like 2026-02-06") from None
+        if day == date.max:
+            raise UsageError(f"--date {on!r} is out of range")
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         return Period("date", start, start + timedelta(days=1), f"on {day.isoformat()}")
     spec = since or "24h"

@@ -13,7 +13,8 @@ from rag.ingest.articles import Article
 from rag.ingest.chunking import content_sentences
 from rag.spans import Quote
 from rag.text.crosslingual import canonical_terms, facts, names, numbers
-from rag.text.words import fold, stem
+from rag.text.facts import capitalised_as_written
+from rag.text.words import stem
 
 _DATELINE = re.compile(r"(?:date|published|veröffentlicht|datum)\s*[:\-]?\s*\d{4}-\d{2}-\d{2}\s+", re.I)
 
@@ -195,8 +196,7 @@ def disagreements(rows) -> list[dict]:
             seen.add(key)
             shared = (a.names & b.names) - common
             # the names as the sentence writes them (names() holds their stems: "ingri" for Ingrid)
-            written = (w.split("’")[0].split("'")[0] for w in re.findall(r"\b[A-ZÄÖÜ][\w’'-]*", a.text))
-            about = dict.fromkeys(w for w in written if stem(fold(w.lower())) in shared)
+            about = dict.fromkeys(written for written, w in capitalised_as_written(a.text) if stem(w) in shared)
             found.append(
                 {"about": ", ".join(about), "kind": "date" if differing == ["date"] else "figure", "claims": [a, b]}
             )

@@ -14,6 +14,7 @@ import html
 import re
 
 from rag.text.dates import is_dateline_or_stamp, parse
+from rag.text.lexicon import ENGLISH_WEEKDAYS, GERMAN_WEEKDAYS, MONTHS
 
 _SEPARATORS = re.compile(r"\s*(?:[›»|/>•·]|\s[-–—]\s|[()\[\]])\s*")
 _BYLINE = re.compile(r"^\s*(by|von|from|text:|autor(in)?:|author:|written by|reporting by)\s+\S", re.I)
@@ -39,13 +40,23 @@ def from_html(raw: str) -> str | None:
     return None
 
 
+_WHEN = "|".join(sorted(map(re.escape, [*MONTHS, *ENGLISH_WEEKDAYS, *GERMAN_WEEKDAYS]), key=len, reverse=True))
+_PLACE = r"[A-ZÄÖÜ][\wÄÖÜäöüß'.-]+(?:[ /][A-ZÄÖÜ][\wÄÖÜäöüß'.-]+)*"
+_CAPS_PLACE = r"[A-ZÄÖÜ][A-ZÄÖÜ'-]{2,}(?:[ /][A-ZÄÖÜ][A-ZÄÖÜ'-]+)*"
+_DASH = r"\s*(?:--|[-–—])\s+(?=\S)"
 _DATELINE_LEAD = re.compile(
-    r"^[A-ZÄÖÜ][A-ZÄÖÜ'-]{2,}(?: [A-ZÄÖÜ][A-ZÄÖÜ'-]+)*(?:,[^–—()]{0,40}?)?\s*(?:\([^)]{1,40}\))?\s*[-–—]\s+(?=\S)"
-)  # "BERLIN (Reuters) – ", "SAN JOSE, Calif. (AP) — ", "HAMBURG — "
+    rf"^(?:{_CAPS_PLACE}(?:,[^–—()]{{0,40}}?)?\s*(?:\([^)]{{1,40}}\))?|{_PLACE}(?:,[^–—()]{{0,40}}?)?\s*\([^)]{{1,40}}\)){_DASH}"
+)  # "BERLIN (Reuters) – ", "SAN JOSE, Calif. (AP) — ", "HAMBURG — ", "Hamburg (dpa) – ", "BERLIN -- "
 
 
 def is_byline(line: str) -> bool:
-    return bool(_BYLINE.match(line))
+    """A short line naming the author ("By Max Power", "Von Jens Hartmann | 3. Nov 2026"), not a
+    sentence that starts with "By 2030," or "From January"."""
+    m = _BYLINE.match(line)
+    if not m or len(line.split()) > 12 or line.rstrip().endswith((".", "!", "?")):
+        return False
+    rest = line[m.end() - 1 :].lstrip()
+    return rest[:1].isupper() and not re.match(rf"(?:{_WHEN})\b", rest, re.I)  # not "From January"
 
 
 def without_dateline(line: str) -> str:

@@ -133,7 +133,7 @@ def ingest(
         cat = ws.catalog
         embedder = ws.embedder
         _clean_pending(ws)
-        seen_ids: dict[str, str] = {}
+        seen: dict[str, Candidate] = {}  # article id -> the file that brought it in this run
         for i, cand in enumerate(candidates):
             if progress:
                 progress(i, len(candidates), cand.source)
@@ -147,7 +147,7 @@ def ingest(
                 continue
             old = cat.article_by_path(str(cand.path))
             if old and old.article_id == article.article_id:
-                seen_ids.setdefault(article.article_id, cand.source)
+                seen.setdefault(article.article_id, cand)
                 report.unchanged.append(cand.source)
                 # a newer rag may read the same text better (headline, date): keep the row current
                 cat.update_metadata(
@@ -155,12 +155,13 @@ def ingest(
                 )
                 continue
             twin = cat.article(article.article_id)
-            if article.article_id in seen_ids or (twin and twin.path != str(cand.path) and Path(twin.path).exists()):
+            if article.article_id in seen or (twin and twin.path != str(cand.path) and Path(twin.path).exists()):
                 # identical text under another path: stored once, this path kept as an alias so the
                 # article survives if the stored file is deleted
-                first = seen_ids.get(article.article_id) or twin.source
-                if first == cand.source and twin:
-                    first = twin.path  # same name in another folder
+                earlier = seen.get(article.article_id)
+                first = earlier.source if earlier else twin.source
+                if first == cand.source:  # same name in another folder
+                    first = str(earlier.path) if earlier else twin.path
                 if old:
                     _release(ws, old.article_id)  # this file's previous text
                 cat.add_alias(str(cand.path), article.article_id, cand.source)
@@ -171,7 +172,7 @@ def ingest(
             if not chunks:
                 report.skipped.append((cand.source, "no article text left after removing boilerplate"))
                 continue
-            seen_ids[article.article_id] = cand.source
+            seen[article.article_id] = cand
             updated = bool(old)
             if old and _hand_over(ws, old.article_id):
                 old = None  # the old text lives on in its identical copy, so it is not replaced
@@ -360,14 +361,20 @@ def _clean_pending(ws) -> None:
 
 
 def _hand_over(ws, article_id: str) -> bool:
-    """The stored file of `article_id` now holds other text: if an identical copy of the old text
-    is kept as an alias and still exists, the article moves to that copy instead of being replaced."""
-    survivor = next((a for a in ws.catalog.aliases(article_id) if Path(a[0]).exists()), None)
-    if survivor is None:
-        return False
-    ws.catalog.move_article(article_id, survivor[0], survivor[2])
-    ws.store.set_source(article_id, survivor[2])
-    return True
+    """The stored file of `article_id` no longer holds its text: if a file kept as its alias still
+    does, the article moves to that file instead of being removed. Aliases whose files now hold
+    other text (or are gone) are dropped: quoting them would not be verbatim."""
+    for path, _, source in ws.catalog.aliases(article_id):
+        ws.catalog.remove_alias(path)
+        try:
+            same = read_article(Path(path), source, ws.settings.ingest.max_file_bytes).article_id == article_id
+        except (UnreadableFileError, NotAnArticleError):
+            same = False
+        if same:
+            ws.catalog.move_article(article_id, path, source)
+            ws.store.set_source(article_id, source)
+            return True
+    return False
 
 
 def _release(ws, article_id: str) -> None:

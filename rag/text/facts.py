@@ -97,10 +97,17 @@ def capitalised(text: str) -> Iterator[str]:
     possessive ending (Musk's -> musk): the names stories compare. Unlike `names` (what answers
     are scored on), dotted and letter-digit forms are not read as one name: the story parameters
     were fitted on this form."""
+    for _, w in capitalised_as_written(text):
+        yield w
+
+
+def capitalised_as_written(text: str) -> Iterator[tuple[str, str]]:
+    """`capitalised`, each word also as the text writes it: (Musk, musk)."""
     for m in _CAPITALISED.finditer(text):
-        w = fold(m.group().split("’")[0].split("'")[0].lower())
+        written = m.group().split("’")[0].split("'")[0]
+        w = fold(written.lower())
         if w not in _NOT_NAMES and w not in MONTHS and w not in WEEKDAYS:
-            yield w
+            yield written, w
 
 
 def _any_word(words) -> re.Pattern[str]:
