@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rag.ingest.articles import Article
 from rag.ingest.chunking import content_sentences
 from rag.spans import Quote
-from rag.text.crosslingual import canonical_terms, facts, names, numbers
+from rag.text.crosslingual import canonical_terms, facts, names
 from rag.text.facts import capitalised_as_written
 from rag.text.words import stem
 
@@ -177,14 +177,14 @@ def disagreements(rows) -> list[dict]:
         for n in q.names - common:
             by_name.setdefault(n, []).append(q)
     for a in quotes:
-        na = numbers(a.text)
+        na = _figures(a)
         if not na:
             continue
         later = {id(o): o for n in a.names - common for o in by_name.get(n, ()) if order[id(o)] > order[id(a)]}
         for b in sorted(later.values(), key=lambda o: order[id(o)]):
             if not same_fact(a, b, common):
                 continue
-            nb = numbers(b.text)
+            nb = _figures(b)
             if not nb:
                 continue
             differing = conflicting(na, nb)

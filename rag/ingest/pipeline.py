@@ -377,12 +377,14 @@ def _hand_over(ws, article_id: str) -> bool:
     return False
 
 
-def _release(ws, article_id: str) -> None:
+def _release(ws, article_id: str) -> bool:
     """The text `article_id` is no longer in its stored file: handed over to an identical copy, or
-    removed."""
-    if not _hand_over(ws, article_id):
-        ws.store.delete_article(article_id)
-        ws.catalog.remove_article(article_id)
+    removed (True)."""
+    if _hand_over(ws, article_id):
+        return False
+    ws.store.delete_article(article_id)
+    ws.catalog.remove_article(article_id)
+    return True
 
 
 def _prune(ws, roots: list[Path], present: set[Path]) -> list[str]:
@@ -397,10 +399,6 @@ def _prune(ws, roots: list[Path], present: set[Path]) -> list[str]:
     removed = []
     for row in cat.articles():
         p = Path(row.path)
-        if under(p) and p not in present and not p.exists():
-            if _hand_over(ws, row.article_id):
-                continue
-            ws.store.delete_article(row.article_id)
-            cat.remove_article(row.article_id)
+        if under(p) and p not in present and not p.exists() and _release(ws, row.article_id):
             removed.append(row.source)
     return removed
