@@ -95,5 +95,15 @@ def test_html_digest_escapes_article_text(tmp_path, fake_embedder):
     )
     ws = make_ws(fake_embedder)
     ingest(ws, [d])
-    page = render_digest.page(make_digest(ws, None, None, True, make_engine(ws, EngineName.extractive)))
+    digest = make_digest(ws, None, None, True, make_engine(ws, EngineName.extractive))
+    page = render_digest.page(digest)
     assert "<script>" not in page and "&lt;script&gt;" in page and "<b>plant</b>" not in page
+    # Markdown renderers pass raw HTML through: a tag in the text must not become one
+    md = render_digest.markdown(digest)
+    assert "<script>" not in md and "<b>" not in md and "&lt;script>" in md
+
+
+def test_markdown_keeps_text_that_opens_no_tag():
+    assert (
+        render_digest._md("AT&T said 3 < 5 and x<y is <b>bold</b>") == "AT&T said 3 < 5 and x&lt;y is &lt;b>bold&lt;/b>"
+    )

@@ -1,6 +1,7 @@
 """Digest as Markdown (terminal, files) and as one self-contained HTML page: no external assets,
 readable on a phone and a desktop, each citation linking to its quote in the sources appendix.
-All article text is escaped: it is data, never markup."""
+All article text is escaped: it is data, never markup (in Markdown, only a `<` that would open a
+tag, so a terminal still shows "AT&T" and "a < b" as written)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ def _badge(s: Story) -> str:
     return " (new)" if s.new else " (updated)" if s.updated else ""
 
 
+def _md(text: str) -> str:
+    """Article text for Markdown, where raw HTML passes through to whatever renders it."""
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text)
+
+
 def markdown(digest: Digest) -> str:
     day = digest.generated_at.isoformat()[:10]
     lines = [
@@ -37,14 +43,14 @@ def markdown(digest: Digest) -> str:
     if digest.previous_digest:
         lines.append(f"Marked new or updated since the previous digest ({digest.previous_digest}).")
     for i, s in enumerate(digest.stories, 1):
-        lines += ["", f"## {i}. {s.title}{_badge(s)}", "", f"_{_meta(s)}_", ""]
-        lines += [f"- {p.text}" for p in s.points]
+        lines += ["", f"## {i}. {_md(s.title)}{_badge(s)}", "", f"_{_md(_meta(s))}_", ""]
+        lines += [f"- {_md(p.text)}" for p in s.points]
         for d in s.disagreements:
-            claims = "; ".join(f"{c.source} [{c.n}]" for c in d.claims)
-            lines.append(f"- **Sources disagree** on a {d.kind} about {d.about or 'this'}: {claims}")
+            claims = "; ".join(f"{_md(c.source)} [{c.n}]" for c in d.claims)
+            lines.append(f"- **Sources disagree** on a {d.kind} about {_md(d.about or 'this')}: {claims}")
     lines += ["", "## Sources", ""]
     for c in digest.citations():
-        lines.append(f"[{c.n}] {c.title} — {c.source}: “{c.text}”")
+        lines.append(f"[{c.n}] {_md(c.title)} — {_md(c.source)}: “{_md(c.text)}”")
     return "\n".join(lines) + "\n"
 
 
