@@ -6,7 +6,9 @@ refused for 144 of 506 answerable unread questions). This script compares candid
 cross-validation on unread train (seeds, corpus, calib: 579 questions), repeated over 5 fold seeds,
 with the shipped ranker, reader and keep_ratio held fixed: right answers at ≤ 15 / 25 / 35 wrong
 ones, and the best utility over thresholds (right + unanswerable refused − 3 × wrong, as in
-benchmarks/fit_selector.py). Dev and test are not read.
+benchmarks/fit_selector.py). Dev and test are not read. Since session 12 the answer model is fitted
+as fit_selector fits it (inputs standardised, L2 penalty ANSWER_L2), so figures from before are not
+comparable with a rerun.
 
 Candidates (each added to the shipped seven):
 - agree: agreement across outlets, the softmax share of the read sentences from *other* articles

@@ -14,6 +14,7 @@ Subclasses take their own fields by keyword."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -56,6 +57,7 @@ class Evidence(Span):
     coverage: float = 0.0
     score: float = 0.0  # the selector's score: ranker, plus the reader's for its top sentences
     reader: float = 0.0  # the answer reader's score (rag/models/cross_encoder.py), when it read it
+    reading: Sequence[float] = ()  # and what it made that score from
 
 
 @dataclass(kw_only=True)

@@ -33,6 +33,43 @@ def test_the_exported_reader_scores_as_the_fitted_model(reader):
     assert reader.score(QUESTION, TEXTS) == pytest.approx(expected, abs=1e-3)
 
 
+def test_the_reading_is_the_fitted_models_pooled_hidden_states(reader):
+    """The answer model weighs the best sentence's reading: the export must hand over what the
+    fitted reader pools, the same pair for pair."""
+    import torch
+
+    from rag.models import cross_encoder as ce
+    from rag.models.embeddings import mean_pool
+
+    model = ce.fitted_model(reader.weights)
+    ids, mask, types = ce.torch_batch(ce.tokenizer(), QUESTION, TEXTS)
+    with torch.no_grad():
+        pooled = mean_pool(model.enc(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state, mask)
+    readings = reader.readings(QUESTION, TEXTS)
+    assert [len(r) for r in readings] == [384, 384]
+    assert readings[0] == pytest.approx(pooled[0].tolist(), abs=1e-3)
+    assert readings[1] == pytest.approx(pooled[1].tolist(), abs=1e-3)
+    assert readings[0] != pytest.approx(readings[1], abs=1e-3)
+
+
+def test_a_graph_of_the_older_layout_is_neither_reused_nor_misread(reader, tmp_path):
+    """Before the reading was exported the graph gave the score alone, under a name made of the
+    weights' hash only: that file is not taken for the new graph, and a score-only graph found
+    under the new name is a clear error, not an index error mid-answer."""
+    import hashlib
+
+    from rag.errors import LocalModelError
+    from rag.models import cross_encoder as ce
+    from rag.models.embeddings import export_graph
+
+    old = reader.cache_dir / f"minilm-reader-{hashlib.sha256(reader.weights.read_bytes()).hexdigest()[:12]}.onnx"
+    assert reader.onnx_path != old
+    stale = ce.CrossEncoder(tmp_path / "models")
+    export_graph(ce.fitted_model(stale.weights), stale.onnx_path, "score")
+    with pytest.raises(LocalModelError, match="delete it"):
+        stale.score(QUESTION, TEXTS)
+
+
 def test_a_reader_on_fewer_layers_exports_and_scores_as_fitted(tmp_path):
     """Weights fitted on MiniLM's first layers only (fit_cross_encoder.py --layers) say so in the
     file; the export must cut the same layers, or the scores would be another model's."""

@@ -96,6 +96,38 @@ def test_a_reader_weight_of_zero_keeps_the_rankers_order():
     assert [e.text for e in ranked] == ["Profit fell 3%.", "Sales rose 5% in May."]
 
 
+def reading_model(weights: tuple[float, ...], offset: float) -> selector.Model:
+    return selector.Model(**{**MODEL.__dict__, "reading_weights": weights, "reading_offset": offset})
+
+
+def test_the_best_sentences_reading_moves_the_answer_probability():
+    """Two best sentences alike in score: the one whose reading looks like an answer is more
+    likely right; one the reader did not read counts as an average reading (the offset)."""
+    model = reading_model((2.0, 0.0, -1.0), -1.0)
+    answers, echoes, unread = (cand(t, 1.0) for t in ("Sales rose 5%.", "Sales were discussed.", "Sales."))
+    answers.reading, echoes.reading = (1.0, 5.0, 0.0), (0.0, 5.0, 1.0)
+    plain = MODEL.answer_probability([unread])
+    assert model.answer_probability([answers]) > plain > model.answer_probability([echoes])
+    assert model.answer_probability([unread]) == pytest.approx(plain)
+    with pytest.raises(RuntimeError, match="fit_selector"):
+        model.answer_probability([_with_reading((1.0, 2.0))])  # another reader's size
+
+
+def _with_reading(reading: tuple[float, ...]) -> Evidence:
+    e = cand("Sales rose 5%.", 1.0)
+    e.reading = reading
+    return e
+
+
+def test_readings_come_with_the_readers_scores_and_survive_the_json():
+    cands = [cand("Profit fell 3%.", 2.0), cand("Sales rose 5% in May.", 1.5)]
+    ranked = selector.read(reader_model(1.0), selector.rank(MODEL, cands), lambda top: [(0.0, (0.1,)), (2.0, (0.9,))])
+    assert [(e.text, e.reading) for e in ranked] == [("Sales rose 5% in May.", (0.9,)), ("Profit fell 3%.", (0.1,))]
+    model = reading_model((0.5, -0.25), 0.125)
+    again = selector.Model.from_json(model.to_json())
+    assert again.reading_weights == (0.5, -0.25) and again.reading_offset == 0.125
+
+
 def test_ineligible_sentences_are_not_read_nor_answer():
     wrong_kind = cand("The company was pleased.", 3.0, type_ok=0.0)
     ranked = selector.read(

@@ -7,12 +7,14 @@ rag/data/selector.json, around the answer reader of rag/models/cross_encoder.py:
    sentences; its score, times `reader_weight`, is added to theirs and they are ranked again;
 3. an answer model: a logistic model over the winner's score, its margin over the runner-up, its
    softmax share, whether it offers the asked-for kind of answer (type_ok) and names what the
-   question names (names_ctx), the reader's softmax share for it, and whether it is in the other
-   language than the question (cross), giving the probability that the answer is right.
+   question names (names_ctx), the reader's softmax share for it, whether it is in the other
+   language than the question (cross), and the reader's reading of it (its 384 pooled hidden
+   states: the score only ranks sentences against each other, the reading also tells whether this
+   one answers at all), giving the probability that the answer is right.
 
 The ranker is fitted on the whole train split of the blind question bank, the reader on the
 train-only banks extra and fit; `reader_weight`, the answer model, `keep_ratio` and
-`answer_threshold` on the ~1,500 questions the reader never saw (the rest of train and the spent
+`answer_threshold` on the ~1,700 questions the reader never saw (the rest of train and the spent
 locked test batches), the last two by cross-validated utility, a wrong answer costing three
 refusals (benchmarks/fit_selector.py).
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from importlib.resources import files
@@ -73,6 +76,10 @@ class Model:
     reader_weight: float = 0.0
     reader_top: int = 10
     max_sentences: int = 3
+    # the answer model's weights on the best sentence's reading, and their offset (-weights . the
+    # mean reading it was fitted on, so a sentence not read counts as an average one)
+    reading_weights: tuple[float, ...] = ()
+    reading_offset: float = 0.0
 
     def score(self, feats: dict[str, float]) -> float:
         return sum(self.weights[k] * feats[k] for k in FEATURES)
@@ -83,6 +90,13 @@ class Model:
         read = [e.reader for e in ranked[: self.reader_top]]
         feats = answer_features([e.score for e in ranked], ranked[0].features, read)
         z = self.answer_bias + sum(self.answer_weights[k] * feats[k] for k in ANSWER_FEATURES)
+        reading = ranked[0].reading  # none when not read (a refusal's closest): an average one
+        if len(reading) and self.reading_weights:
+            if len(reading) != len(self.reading_weights):
+                raise RuntimeError(
+                    "rag/data/selector.json was fitted on another answer reader; run benchmarks/fit_selector.py"
+                )
+            z += self.reading_offset + sum(w * x for w, x in zip(self.reading_weights, reading))
         return 1.0 / (1.0 + math.exp(-z))
 
     def to_json(self) -> dict:
@@ -98,6 +112,8 @@ class Model:
             "reader_weight": self.reader_weight,
             "reader_top": self.reader_top,
             "max_sentences": self.max_sentences,
+            "reading_weights": list(self.reading_weights),
+            "reading_offset": self.reading_offset,
         }
 
     @classmethod
@@ -114,6 +130,8 @@ class Model:
             float(data["reader_weight"]),
             int(data["reader_top"]),
             int(data.get("max_sentences", 3)),
+            tuple(float(x) for x in data.get("reading_weights", ())),
+            float(data.get("reading_offset", 0.0)),
         )
 
 
@@ -145,13 +163,13 @@ def rank(model: Model, evidence: list[Evidence]) -> list[Evidence]:
 
 
 def read(model: Model, ranked: list[Evidence], reader) -> list[Evidence]:
-    """The reader's second look: `reader(sentences)` scores the ranker's `reader_top` best
-    eligible sentences; they come first, ranked again on ranker score + reader_weight x reader
-    score, then the rest as they were."""
+    """The reader's second look: `reader(sentences)` reads the ranker's `reader_top` best
+    eligible sentences (a score each, or a (score, reading) pair); they come first, ranked again
+    on ranker score + reader_weight x reader score, then the rest as they were."""
     top = [e for e in ranked if eligible(e.features)][: model.reader_top]
     for e, r in zip(top, reader(top)):
-        e.reader = r
-        e.score += model.reader_weight * r
+        e.reader, e.reading = r if isinstance(r, tuple) else (r, ())
+        e.score += model.reader_weight * e.reader
     chosen = {id(e) for e in top}
     return sorted(top, key=lambda e: (-e.score, e.passage.source, e.start)) + [e for e in ranked if id(e) not in chosen]
 
@@ -212,9 +230,9 @@ def choose(ws, question: str, passages, texts: dict[str, str], model: Model | No
     candidates = ev.describe(q, sentences, ws.embedder.embed, model.weights, english=english)
     question = english(q.text, q.language)
 
-    def reader(top: list[Evidence]) -> list[float]:
+    def reader(top: list[Evidence]) -> list[tuple[float, Sequence[float]]]:
         # each sentence with the one before it (what "it" and "he" refer to), German in its
         # translation or through the dictionary: MiniLM reads English
-        return ws.reader.score(question, [english(e.context, e.passage.language) for e in top])
+        return ws.reader.read(question, [english(e.context, e.passage.language) for e in top])
 
     return select(model, read(model, rank(model, candidates), reader))

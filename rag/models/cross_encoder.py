@@ -6,13 +6,19 @@ The shipped weights are small: low-rank adapters (LoRA) on every linear layer of
 all-MiniLM-L6-v2 plus a linear head, in rag/data/cross_encoder.npz, fitted by
 benchmarks/fit_cross_encoder.py on training questions only. The first use merges them into the base
 weights and exports one ONNX graph under the model cache (like the embedder, torch only then);
-afterwards scoring needs onnxruntime + tokenizers."""
+afterwards scoring needs onnxruntime + tokenizers.
+
+The graph gives, per pair, the score and the reading it is made from (the mean of MiniLM's last
+hidden states, 384 numbers): the answer model (rag/answer/selector.py) judges from the best
+sentence's reading whether it answers at all, which the score, fitted to rank sentences against
+each other, does not say."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import threading
+from array import array
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from importlib.resources import files
@@ -30,6 +36,8 @@ TARGETS = (
     "output.dense",
 )
 MAX_LENGTH = 160
+# part of the exported graph's file name: a graph of an older layout is exported anew
+GRAPH_LAYOUT = "score+reading"
 
 
 def shipped_weights() -> Path:
@@ -136,19 +144,43 @@ def fitted_model(weights: Path):
     return torch_model(rank, alpha, adapters, layers, source=weights).eval()
 
 
+def reading_model(weights: Path):
+    """The fitted reader giving, per pair, [score, *reading] (what the exported graph computes)."""
+    import torch
+
+    reader = fitted_model(weights)
+
+    class Reading(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.reader = reader
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.reader.enc(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            pooled = mean_pool(hidden, attention_mask)
+            return torch.cat([self.reader.head(pooled), pooled], dim=-1)
+
+    return Reading().eval()
+
+
 def export_onnx(weights: Path, target: Path) -> Path:
-    return export_graph(fitted_model(weights), target, "score")
+    return export_graph(reading_model(weights), target, "reading")
 
 
 class CrossEncoder:
-    """Scores (question, sentence) pairs with the exported reader; the graph's file name carries a
-    hash of the shipped weights, so new weights are exported anew."""
+    """Reads (question, sentence) pairs with the exported reader: a score and a reading each; the
+    graph's file name carries a hash of the shipped weights and the graph's layout, so new weights
+    or a new layout are exported anew."""
 
     def __init__(self, cache_dir: Path, weights: Path | None = None, cache_size: int = 10_000):
         self.cache_dir = Path(cache_dir)
         self.weights = weights or shipped_weights()
         self.cache_size = cache_size
-        self._scores: dict[tuple[str, str], float] = {}  # an answer and its refusal's closest read once
+        # (question, text) -> (score, reading): an answer and its refusal's closest read once;
+        # readings as 4-byte floats (1.5 kB each, a warm server keeps up to cache_size)
+        self._readings: dict[tuple[str, str], tuple[float, Sequence[float]]] = {}
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -157,7 +189,7 @@ class CrossEncoder:
 
     @cached_property
     def onnx_path(self) -> Path:
-        digest = hashlib.sha256(self.weights.read_bytes()).hexdigest()[:12]
+        digest = hashlib.sha256(self.weights.read_bytes() + GRAPH_LAYOUT.encode()).hexdigest()[:12]
         return self.cache_dir / f"minilm-reader-{digest}.onnx"
 
     @property
@@ -188,7 +220,10 @@ class CrossEncoder:
                     ) from None
             # as the embedder's one-shot processes: no weight pre-packing (a process reads ~10
             # pairs), the graph onnxruntime optimises saved once
-            self._session = open_session(path, path.with_name(f"{path.stem}.ort-{ort.__version__}.onnx"), prepack=False)
+            session = open_session(path, path.with_name(f"{path.stem}.ort-{ort.__version__}.onnx"), prepack=False)
+            if [o.name for o in session.get_outputs()] != ["reading"]:
+                raise LocalModelError(f"{path}: not an answer reader graph of this version; delete it and run again")
+            self._session = session
             self._tokenizer = tokenizer()
 
     def preload(self) -> None:
@@ -204,27 +239,34 @@ class CrossEncoder:
     def _quiet_load(self) -> None:
         try:
             self._load()
-        except BaseException:  # noqa: BLE001  (the next score() loads again and raises it)
+        except BaseException:  # noqa: BLE001  (the next read() loads again and raises it)
             pass
 
     def score(self, question: str, texts: Sequence[str]) -> list[float]:
-        todo = list(dict.fromkeys(t for t in texts if (question, t) not in self._scores))
+        return [score for score, _ in self.read(question, texts)]
+
+    def readings(self, question: str, texts: Sequence[str]) -> list[Sequence[float]]:
+        """What the score of each pair is made from (read once with it)."""
+        return [reading for _, reading in self.read(question, texts)]
+
+    def read(self, question: str, texts: Sequence[str]) -> list[tuple[float, Sequence[float]]]:
+        todo = list(dict.fromkeys(t for t in texts if (question, t) not in self._readings))
         if todo:
             for t, x in zip(todo, self._run(question, todo)):
-                self._scores[(question, t)] = x
-            while len(self._scores) > self.cache_size:
-                self._scores.pop(next(iter(self._scores)))
-        return [self._scores[(question, t)] for t in texts]
+                self._readings[(question, t)] = x
+            while len(self._readings) > self.cache_size:
+                self._readings.pop(next(iter(self._readings)))
+        return [self._readings[(question, t)] for t in texts]
 
-    def _run(self, question: str, texts: list[str]) -> list[float]:
+    def _run(self, question: str, texts: list[str]) -> list[tuple[float, Sequence[float]]]:
         self._load()
         assert self._tokenizer is not None and self._session is not None
         enc = self._tokenizer.encode_batch([(question, t) for t in texts])
-        out = [0.0] * len(enc)
+        out: list[tuple[float, Sequence[float]]] = [(0.0, ())] * len(enc)
         for batch in token_batches([len(e.ids) for e in enc], 512):  # similar lengths together: less padding
-            scores = self._session.run(None, input_arrays([enc[k] for k in batch]))[0]
-            for k, x in zip(batch, scores):
-                out[k] = float(x)
+            rows = self._session.run(None, input_arrays([enc[k] for k in batch]))[0]
+            for k, row in zip(batch, rows):
+                out[k] = (float(row[0]), array("f", row[1:].tolist()))
         return out
 
 
