@@ -50,6 +50,10 @@ D = date(2026, 3, 12)
         ("Sept. 15, 2025", date(2025, 9, 15)),
         ("16 July, 2025", date(2025, 7, 16)),
         ("Updated: 4:43pm, 26 Oct, 2021", date(2021, 10, 26)),
+        ("12.03.26", D),  # the German short form
+        ("Stand: 12.03.26, 14:05 Uhr", D),
+        ("Version 12.03.26.1", None),  # a version number, not a date
+        ("1.2.26", None),  # too short to be sure
         ("31.02.2026", None),  # no such day
         ("The plant opens in 2029.", None),  # a year alone is no date
         ("Room 12.03", None),

@@ -1,7 +1,8 @@
 """Publication dates as articles state them, in the common English and German forms: ISO
 (2026-03-12, 2026-03-12T08:15:00+01:00), day-first numerals (12.03.2026, 12.3.2026 um 18:40,
-09.02.2026 - 07:01:12), US numerals (3/12/2026), month names long and short in either order
-(March 12, 2026; Mar. 12, 2026; 12 March 2026; Thu 12 Mar 2026; 12-Mar-2026; 12. März 2026;
+09.02.2026 - 07:01:12, and the short 12.03.26 of this century), US numerals (3/12/2026), month
+names long and short in either order (March 12, 2026; Mar. 12, 2026; 12 March 2026; Thu 12 Mar
+2026; 12-Mar-2026; 12. März 2026;
 Mittwoch, 22. Oktober 2025; Updated: 4:43pm, 26 Oct, 2021).
 
 The publication date is looked for where pages put it: in the header (the short lines before the
@@ -23,6 +24,8 @@ _DAY = r"(?P<day>[0-3]?\d)"
 _PATTERNS = [
     re.compile(rf"\b{_YEAR}-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?!\d)"),  # ISO, also 2026-03-12T08:15
     re.compile(rf"\b{_DAY}\.\s?(?P<mnum>[01]?\d)\.\s?{_YEAR}\b"),  # 12.03.2026, 12. 3. 2026
+    # the German short form, 12.03.26: both parts two digits, no further ".n" (not a version number)
+    re.compile(r"(?<![\d.])(?P<day>[0-3]\d)\.(?P<mnum>[01]\d)\.(?P<yy>\d{2})(?![\d.]\d)"),
     re.compile(rf"\b(?P<mnum>[01]?\d)/{_DAY}/{_YEAR}\b"),  # US: 3/12/2026
     re.compile(rf"\b{_DAY}(?:\.|st|nd|rd|th)?[\s-]+{_MONTH}[\s,-]+{_YEAR}\b", re.I),  # 12 March 2026, 12-Mar-2026
     re.compile(rf"\b{_MONTH}\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.I),  # March 12, 2026
@@ -54,8 +57,9 @@ def _to_date(m: re.Match) -> date | None:
         return None
     if g.get("mnum") and "/" in m.group() and month > 12 >= day:
         month, day = day, month  # 12/3/2026 written day-first
+    year = 2000 + int(g["yy"]) if g.get("yy") else int(g["year"])
     try:
-        return date(int(g["year"]), month, day)
+        return date(year, month, day)
     except (TypeError, ValueError):
         return None
 
