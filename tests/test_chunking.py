@@ -60,3 +60,17 @@ def test_boilerplate_never_reaches_a_chunk():
 def test_abbreviated_months_of_either_language_do_not_end_sentences():
     text = "Im Okt. 2025 begann der Bau. On Sept. 3 it ended."
     assert [s.text for s in split_sentences(text)] == ["Im Okt. 2025 begann der Bau.", "On Sept. 3 it ended."]
+
+
+def test_a_period_before_a_dash_or_lower_case_does_not_end_a_sentence():
+    """US datelines abbreviate states ("PALO ALTO, Calif. —"): a sentence never starts with a dash
+    or a lower-case word, whatever the abbreviation."""
+    text = (
+        "PALO ALTO, Calif. — Apple said it would cut 600 jobs. Shares fell. It moved to Portland, Ore. Its staff left."
+    )
+    assert [s.text for s in split_sentences(text)] == [
+        "PALO ALTO, Calif. — Apple said it would cut 600 jobs.",
+        "Shares fell.",
+        "It moved to Portland, Ore.",
+        "Its staff left.",
+    ]

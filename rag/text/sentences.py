@@ -63,7 +63,8 @@ def _is_false_end(text: str, cut: int, next_pos: int) -> bool:
     if _ORDINAL_DATE.search(before) and _NEXT_MONTH.match(text, cut):
         return True  # German dates: "13. Januar"
     nxt = text[next_pos : next_pos + 1]
-    return bool(nxt) and nxt.islower()
+    # no sentence starts lower case or with a dash: "PALO ALTO, Calif. — Apple said ..." is one
+    return bool(nxt) and (nxt.islower() or nxt in "—–")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
