@@ -1,6 +1,6 @@
 import pytest
 
-from rag.errors import UsageError
+from rag.errors import NotAnArticleError, UsageError
 from rag.ingest.articles import boilerplate_ranges, decode, html_to_text, read_article
 
 from conftest import SEEDS
@@ -66,6 +66,20 @@ def test_html_scripts_and_styles_are_dropped():
 def test_decoding_utf16_bom_and_latin1():
     assert decode("Grüße".encode("utf-16"), "x") == "Grüße"
     assert decode("Grüße".encode("latin-1"), "x") == "Grüße"
+    assert decode("„Straße“ – 5 € für Größe".encode("cp1252"), "x") == "„Straße“ – 5 € für Größe"
+
+
+@pytest.mark.parametrize(
+    "text, encoding",
+    [
+        ("東京の株式市場で日経平均株価が三日続落した。円相場は一ドル百五十円。", "shift_jis"),
+        ("東京の株式市場で日経平均株価が三日続落した。円相場は一ドル百五十円。", "euc_jp"),
+        ("Президент заявил в понедельник, что завод будет построен.", "cp1251"),
+    ],
+)
+def test_text_of_another_encoding_is_refused_not_stored_garbled(text, encoding):
+    with pytest.raises(NotAnArticleError, match="a.txt: not UTF-8.*save it as UTF-8"):
+        decode(text.encode(encoding), "a.txt")
 
 
 @pytest.mark.parametrize("content,reason", [(b"\x00\x01\x02binary", "binary"), (b"  \n", "empty")])

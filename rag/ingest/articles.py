@@ -160,11 +160,26 @@ def decode(data: bytes, name: str) -> str:
             return data.decode(enc)
         except UnicodeDecodeError:
             pass
-    return data.decode("cp1252", errors="replace") if _looks_cp1252(data) else data.decode("latin-1")
+    text = data.decode("cp1252", errors="replace") if _looks_cp1252(data) else data.decode("latin-1")
+    if not _reads_as_western(text):
+        raise NotAnArticleError(
+            name, "not UTF-8, nor Latin-1/Windows-1252 text (another encoding, e.g. Shift-JIS?): save it as UTF-8"
+        )
+    return text
 
 
 def _looks_cp1252(data: bytes) -> bool:
     return any(0x80 <= b <= 0x9F for b in data)
+
+
+def _reads_as_western(text: str) -> bool:
+    """Text of another encoding read as Latin-1/Windows-1252 comes out mostly as accented letters
+    and symbols, with bytes Windows-1252 has no character for; in Western European text a few
+    letters in ten are accented at most (a word or two alone may have more: "Grüße")."""
+    letters = [ch for ch in text if ch.isalpha()]
+    accented = sum(not ch.isascii() for ch in letters)
+    unmapped = text.count("\ufffd")
+    return (accented < 10 or accented <= 0.3 * len(letters)) and unmapped <= max(3, len(text) // 200)
 
 
 def content_id(text: str) -> str:
