@@ -7,14 +7,16 @@ rag/data/selector.json, around the answer reader of rag/models/cross_encoder.py:
    sentences; its score, times `reader_weight`, is added to theirs and they are ranked again;
 3. an answer model: a logistic model over the winner's score, its margin over the runner-up, its
    softmax share, whether it offers the asked-for kind of answer (type_ok) and names what the
-   question names (names_ctx), the reader's softmax share for it, whether it is in the other
-   language than the question (cross), and the reader's reading of it (its 384 pooled hidden
-   states: the score only ranks sentences against each other, the reading also tells whether this
-   one answers at all), giving the probability that the answer is right.
+   question names (names_ctx), the reader's softmax share for it, and whether it is in the other
+   language than the question (cross), giving the probability that the answer is right. A model
+   fitted with `fit_selector.py --reading` also weighs the reader's reading of the best sentence
+   (its 384 pooled hidden states: the score only ranks sentences against each other, the reading
+   may tell whether this one answers at all); better by cross-validation, worse on the locked
+   test8 batch, so the shipped model has no reading weights (BENCHMARKS.md, session 12).
 
 The ranker is fitted on the whole train split of the blind question bank, the reader on the
 train-only banks extra and fit; `reader_weight`, the answer model, `keep_ratio` and
-`answer_threshold` on the ~1,700 questions the reader never saw (the rest of train and the spent
+`answer_threshold` on the ~1,500 questions the reader never saw (the rest of train and the spent
 locked test batches), the last two by cross-validated utility, a wrong answer costing three
 refusals (benchmarks/fit_selector.py).
 

@@ -9,9 +9,9 @@ weights and exports one ONNX graph under the model cache (like the embedder, tor
 afterwards scoring needs onnxruntime + tokenizers.
 
 The graph gives, per pair, the score and the reading it is made from (the mean of MiniLM's last
-hidden states, 384 numbers): the answer model (rag/answer/selector.py) judges from the best
-sentence's reading whether it answers at all, which the score, fitted to rank sentences against
-each other, does not say."""
+hidden states, 384 numbers): an answer model fitted with weights for it (rag/answer/selector.py,
+benchmarks/fit_selector.py --reading) judges from the best sentence's reading whether it answers at
+all, which the score, fitted to rank sentences against each other, does not say."""
 
 from __future__ import annotations
 

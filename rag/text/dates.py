@@ -2,8 +2,7 @@
 (2026-03-12, 2026-03-12T08:15:00+01:00), day-first numerals (12.03.2026, 12.3.2026 um 18:40,
 09.02.2026 - 07:01:12, and the short 12.03.26 of this century), US numerals (3/12/2026), month
 names long and short in either order (March 12, 2026; Mar. 12, 2026; 12 March 2026; Thu 12 Mar
-2026; 12-Mar-2026; 12. März 2026;
-Mittwoch, 22. Oktober 2025; Updated: 4:43pm, 26 Oct, 2021).
+2026; 12-Mar-2026; 12. März 2026; Mittwoch, 22. Oktober 2025; Updated: 4:43pm, 26 Oct, 2021).
 
 The publication date is looked for where pages put it: in the header (the short lines before the
 article body), preferring a line that says what the date is (Published, Updated, Stand,
