@@ -67,6 +67,9 @@ def test_decoding_utf16_bom_and_latin1():
     assert decode("Grüße".encode("utf-16"), "x") == "Grüße"
     assert decode("Grüße".encode("latin-1"), "x") == "Grüße"
     assert decode("„Straße“ – 5 € für Größe".encode("cp1252"), "x") == "„Straße“ – 5 € für Größe"
+    # UTF-8 with one stray Windows-1252 byte: the rest stays UTF-8, not "BÃ¼rgermeisterin"
+    stray = "Die Bürgermeisterin sagte".encode() + b" \x96 " + "am Montag: „Wir bauen.“".encode()
+    assert decode(stray, "x") == "Die Bürgermeisterin sagte \ufffd am Montag: „Wir bauen.“"
 
 
 @pytest.mark.parametrize(

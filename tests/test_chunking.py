@@ -1,3 +1,5 @@
+import pytest
+
 from rag.ingest.articles import read_article
 from rag.ingest.chunking import chunk_article, content_sentences, count_tokens
 from rag.text.sentences import split_sentences
@@ -62,9 +64,9 @@ def test_abbreviated_months_of_either_language_do_not_end_sentences():
     assert [s.text for s in split_sentences(text)] == ["Im Okt. 2025 begann der Bau.", "On Sept. 3 it ended."]
 
 
-def test_a_period_before_a_dash_or_lower_case_does_not_end_a_sentence():
-    """US datelines abbreviate states ("PALO ALTO, Calif. —"): a sentence never starts with a dash
-    or a lower-case word, whatever the abbreviation."""
+def test_a_datelines_abbreviated_state_does_not_end_a_sentence():
+    """US datelines abbreviate states ("PALO ALTO, Calif. —"); elsewhere a dash after a period
+    can start the next sentence."""
     text = (
         "PALO ALTO, Calif. — Apple said it would cut 600 jobs. Shares fell. It moved to Portland, Ore. Its staff left."
     )
@@ -73,4 +75,23 @@ def test_a_period_before_a_dash_or_lower_case_does_not_end_a_sentence():
         "Shares fell.",
         "It moved to Portland, Ore.",
         "Its staff left.",
+    ]
+
+
+@pytest.mark.parametrize("dash", ["-", "--", "–"])
+def test_datelines_with_any_dash(dash):
+    text = f"PALO ALTO, Calif. {dash} Apple said it would cut jobs. Shares fell."
+    assert [s.text for s in split_sentences(text)] == [
+        f"PALO ALTO, Calif. {dash} Apple said it would cut jobs.",
+        "Shares fell.",
+    ]
+
+
+def test_a_dash_between_two_sentences_still_splits_them():
+    text = "He left. — Next item: the budget. Der Kurs fiel. – Die Bank reagierte sofort."
+    assert [s.text for s in split_sentences(text)] == [
+        "He left.",
+        "— Next item: the budget.",
+        "Der Kurs fiel.",
+        "– Die Bank reagierte sofort.",
     ]

@@ -54,6 +54,9 @@ D = date(2026, 3, 12)
         ("Stand: 12.03.26, 14:05 Uhr", D),
         ("Version 12.03.26.1", None),  # a version number, not a date
         ("1.2.26", None),  # too short to be sure
+        ("Firmware v12.03.26", None),
+        ("12.03.265", None),
+        ("Stand: 12.03.98", None),  # not 2098
         ("31.02.2026", None),  # no such day
         ("The plant opens in 2029.", None),  # a year alone is no date
         ("Room 12.03", None),

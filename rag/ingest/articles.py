@@ -160,10 +160,15 @@ def decode(data: bytes, name: str) -> str:
             return data.decode(enc)
         except UnicodeDecodeError:
             pass
+    lenient = data.decode("utf-8", errors="replace")
+    if lenient.count("\ufffd") <= 3 and any(ord(ch) > 127 and ch != "\ufffd" for ch in lenient):
+        return lenient  # UTF-8 with a stray byte or two: read as Windows-1252, all of it would be garbled
     text = data.decode("cp1252", errors="replace") if _looks_cp1252(data) else data.decode("latin-1")
     if not _reads_as_western(text):
         raise NotAnArticleError(
-            name, "not UTF-8, nor Latin-1/Windows-1252 text (another encoding, e.g. Shift-JIS?): save it as UTF-8"
+            name,
+            "not UTF-8, nor Latin-1/Windows-1252 text (another encoding, e.g. Shift-JIS or Windows-1250?): "
+            "save it as UTF-8",
         )
     return text
 

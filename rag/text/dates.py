@@ -23,8 +23,9 @@ _DAY = r"(?P<day>[0-3]?\d)"
 _PATTERNS = [
     re.compile(rf"\b{_YEAR}-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?!\d)"),  # ISO, also 2026-03-12T08:15
     re.compile(rf"\b{_DAY}\.\s?(?P<mnum>[01]?\d)\.\s?{_YEAR}\b"),  # 12.03.2026, 12. 3. 2026
-    # the German short form, 12.03.26: both parts two digits, no further ".n" (not a version number)
-    re.compile(r"(?<![\d.])(?P<day>[0-3]\d)\.(?P<mnum>[01]\d)\.(?P<yy>\d{2})(?![\d.]\d)"),
+    # the German short form, 12.03.26: both parts two digits, nothing glued on (not "v12.03.26",
+    # "12.03.265" or a version number "12.03.26.1")
+    re.compile(r"(?<![\w.])(?P<day>[0-3]\d)\.(?P<mnum>[01]\d)\.(?P<yy>\d{2})(?!\.?\d)"),
     re.compile(rf"\b(?P<mnum>[01]?\d)/{_DAY}/{_YEAR}\b"),  # US: 3/12/2026
     re.compile(rf"\b{_DAY}(?:\.|st|nd|rd|th)?[\s-]+{_MONTH}[\s,-]+{_YEAR}\b", re.I),  # 12 March 2026, 12-Mar-2026
     re.compile(rf"\b{_MONTH}\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.I),  # March 12, 2026
@@ -57,6 +58,8 @@ def _to_date(m: re.Match) -> date | None:
     if g.get("mnum") and "/" in m.group() and month > 12 >= day:
         month, day = day, month  # 12/3/2026 written day-first
     year = 2000 + int(g["yy"]) if g.get("yy") else int(g["year"])
+    if g.get("yy") and year > date.today().year + 1:
+        return None  # "12.03.98" is 1998 or a time, not 2098: an article's date is not decades ahead
     try:
         return date(year, month, day)
     except (TypeError, ValueError):

@@ -48,6 +48,8 @@ _SENTENCE_STARTS = set(
     "The This That These Those It Its In But However Other Others A An And As He She They We "
     "While According Despite During After Before Since Meanwhile".split()
 )
+# a dateline at the start of a line up to an abbreviated state or region: "PALO ALTO, Calif."
+_DATELINE_HEAD = re.compile(r"[A-ZÄÖÜ][A-ZÄÖÜ .'/-]+, [A-Z][a-z]{1,5}\.")
 _ORDINAL_DATE = re.compile(r"\b\d{1,2}\.$")
 _NEXT_MONTH = re.compile(r"\s+(?:" + "|".join(sorted(MONTH_NAMES, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
@@ -63,8 +65,9 @@ def _is_false_end(text: str, cut: int, next_pos: int) -> bool:
     if _ORDINAL_DATE.search(before) and _NEXT_MONTH.match(text, cut):
         return True  # German dates: "13. Januar"
     nxt = text[next_pos : next_pos + 1]
-    # no sentence starts lower case or with a dash: "PALO ALTO, Calif. — Apple said ..." is one
-    return bool(nxt) and (nxt.islower() or nxt in "—–")
+    if nxt in ("—", "–", "-") and _DATELINE_HEAD.fullmatch(text[:cut]):
+        return True  # "PALO ALTO, Calif. — Apple said ...": a dateline's state, not a sentence
+    return bool(nxt) and nxt.islower()
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
