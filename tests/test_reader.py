@@ -120,14 +120,22 @@ def test_new_weights_get_their_own_export(reader, tmp_path):
     assert CrossEncoder(reader.cache_dir, other).onnx_path != reader.onnx_path
 
 
-def test_the_first_use_exports_once_and_says_so(tmp_path, reader):
+def test_the_first_use_exports_once_says_so_and_clears_older_graphs(tmp_path, reader):
     from rag.models.cross_encoder import CrossEncoder
 
     told = []
     first = CrossEncoder(tmp_path / "models")
+    (tmp_path / "models").mkdir()
+    stale = [
+        tmp_path / "models" / n for n in ("minilm-reader-0123456789ab.onnx", "minilm-reader-0123456789ab.ort-1.onnx")
+    ]
+    for p in stale:
+        p.write_bytes(b"an older graph")
+    (tmp_path / "models" / "other.onnx").write_bytes(b"not the reader's")
     first.on_export = lambda: told.append("export")
     scores = first.score("Who won?", ["Anna Berg won the vote."])
     assert told == ["export"] and first.ready
+    assert not any(p.exists() for p in stale) and (tmp_path / "models" / "other.onnx").exists()
     assert scores == pytest.approx(reader.score("Who won?", ["Anna Berg won the vote."]), abs=1e-4)
     again = CrossEncoder(tmp_path / "models")
     again.on_export = lambda: told.append("again")

@@ -218,6 +218,9 @@ class CrossEncoder:
                     raise LocalModelError(
                         f"cannot export the answer reader to ONNX ({exc}); install torch==2.13.0 and onnx"
                     ) from None
+                for stale in self.cache_dir.glob("minilm-reader-*"):
+                    if not stale.name.startswith(path.stem):  # earlier weights' or layouts' graphs, ~90 MB each
+                        stale.unlink(missing_ok=True)
             # as the embedder's one-shot processes: no weight pre-packing (a process reads ~10
             # pairs), the graph onnxruntime optimises saved once
             session = open_session(path, path.with_name(f"{path.stem}.ort-{ort.__version__}.onnx"), prepack=False)
