@@ -1,7 +1,9 @@
 import pytest
 
 from rag.errors import RagError, StoreMismatchError
+from rag.ingest.english import SUFFIX, chunk_id
 from rag.ingest.pipeline import ingest
+from rag.text.crosslingual import in_english
 
 from conftest import FakeEmbedder, make_ws
 
@@ -10,7 +12,8 @@ pytestmark = pytest.mark.usefixtures("store_backend")
 
 
 def chroma_ids(ws):
-    return set(ws.store.collection.get(include=[])["ids"])
+    """The chunks the vectors stand for (a German chunk's English reading stands for the chunk)."""
+    return {chunk_id(i) for i in ws.store.collection.get(include=[])["ids"]}
 
 
 def catalog_chunk_ids(ws):
@@ -24,6 +27,51 @@ def test_first_ingest_stores_every_article_and_chunk(fake_ws, store_backend):
     assert chroma_ids(fake_ws) == catalog_chunk_ids(fake_ws)
     meta = fake_ws.store.collection.get(ids=[next(iter(chroma_ids(fake_ws)))], include=["metadatas"])["metadatas"][0]
     assert {"article_id", "source", "start", "end", "language"} <= set(meta)
+
+
+def german_chunks(ws):
+    return {
+        c.chunk_id: c
+        for row in ws.catalog.articles()
+        if row.language == "de"
+        for c in ws.catalog.chunks(row.article_id)
+    }
+
+
+def test_each_german_chunk_is_also_indexed_by_its_english_reading(fake_ws, store_backend):
+    german = german_chunks(fake_ws)
+    readings = fake_ws.store.readings(SUFFIX)
+    assert german and set(readings) == {cid + SUFFIX for cid in german}
+    reading = readings[next(iter(german)) + SUFFIX]
+    assert reading and reading != german[next(iter(german))].text  # English (here the gloss), not the German
+    if store_backend == "local":  # the query snapshot holds them too (a server is asked directly)
+        assert set(readings) <= set(fake_ws.vectors.ids)
+
+
+def test_a_reading_is_embedded_again_when_a_translation_arrives_and_only_then(fake_ws, seeds_copy, monkeypatch):
+    cid, chunk = next(iter(german_chunks(fake_ws).items()))
+    row = fake_ws.catalog.article(chunk.article_id)
+    first = fake_ws.catalog.chunks(row.article_id)[0]
+    from rag.text.sentences import split_sentences
+
+    sentence = split_sentences(row.text, first.start, first.end)[0].text
+    assert ingest(fake_ws, [seeds_copy]).english_indexed == 0  # nothing changed, nothing embedded
+    monkeypatch.setattr(type(fake_ws), "known_english", lambda self, s: {sentence: "A TRANSLATION ARRIVED."})
+    generation = fake_ws.catalog.generation
+    report = ingest(fake_ws, [seeds_copy])
+    assert report.english_indexed == 1 and "1 German chunks indexed in English" in report.summary()
+    assert "A TRANSLATION ARRIVED." in fake_ws.store.readings(SUFFIX)[first.chunk_id + SUFFIX]
+    assert fake_ws.catalog.generation > generation  # a new snapshot with the new reading
+    assert "A TRANSLATION ARRIVED." not in in_english(row.text, "de")  # (the gloss alone would not say it)
+
+
+def test_removing_the_german_article_removes_its_readings(fake_ws, seeds_copy):
+    german = german_chunks(fake_ws)
+    path = seeds_copy / fake_ws.catalog.article(next(iter(german.values())).article_id).source
+    path.unlink()
+    ingest(fake_ws, [seeds_copy], prune=True)
+    assert fake_ws.store.readings(SUFFIX) == {}
+    assert chroma_ids(fake_ws) == catalog_chunk_ids(fake_ws)
 
 
 def test_reingest_unchanged_embeds_nothing(fake_ws, seeds_copy, fake_embedder):
@@ -193,8 +241,9 @@ def test_embedding_runs_beside_the_writes_which_stay_in_order_on_the_caller_thre
     report = ingest(ws, [seeds_copy])
     embeds = [e for e in events if e[0] == "embed"]
     writes = [e for e in events if e[0] == "write"]
-    assert len(embeds) == len(writes) == 5
-    assert all(name.startswith("rag-embed") for _, name, _ in embeds)
+    # the articles' chunks on the embedding thread; then, written, the German chunks' English readings
+    assert len(embeds[:-1]) == len(writes) == 5 and events[-1] == embeds[-1]
+    assert all(name.startswith("rag-embed") for _, name, _ in embeds[:-1])
     assert all(name == threading.current_thread().name for _, name, _ in writes)
     assert [src for _, _, src in writes] == report.added  # written in the order read
     assert not any(t.name.startswith("rag-embed") for t in threading.enumerate())  # nothing left running

@@ -35,10 +35,23 @@ def test_onnx_export_matches_sentence_transformers(real_ws):
 def test_store_reopens_in_a_new_process_with_the_same_contents(real_ws):
     ws = make_ws(home=real_ws.home, models_dir=real_ws.settings.model_cache)
     assert ws.catalog.counts() == real_ws.catalog.counts()
-    assert ws.store.count() == real_ws.catalog.counts()[1]
+    german = sum(a.n_chunks for a in ws.catalog.articles() if a.language == "de")  # + their English readings
+    assert ws.store.count() == real_ws.catalog.counts()[1] + german
     chunk = ws.catalog.chunks()[3]
     hits = ws.store.query(ws.embedder.embed([chunk.text])[0], 1)
     assert hits[0][0] == chunk.chunk_id
+
+
+def test_an_english_question_is_nearer_the_german_chunks_english_reading(real_ws):
+    """MiniLM reads English: the German seed's chunk is found by its (Gemma) English reading."""
+    from rag.ingest.english import SUFFIX
+
+    vector = real_ws.embedder.embed(["Which journalist interviewed Trump on CBS in January?"])[0]
+    hits = [vid for vid, _ in real_ws.store.query(vector, real_ws.store.count())]
+    texts = {c.chunk_id: c.text for c in real_ws.catalog.chunks()}
+    german = next(vid for vid in hits if "Dokoupil" in texts.get(vid, ""))
+    assert hits.index(german + SUFFIX) < hits.index(german)
+    assert "Dokoupil" in real_ws.store.readings(SUFFIX)[german + SUFFIX]
 
 
 CASES = [

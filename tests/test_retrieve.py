@@ -34,3 +34,21 @@ def test_per_article_cap_keeps_other_articles_in(fake_ws):
     per_article = Counter(p.article_id for p in passages)
     assert max(per_article.values()) <= fake_ws.settings.retrieval.per_article_cap
     assert len(per_article) >= 3
+
+
+def test_an_english_question_finds_a_german_chunk_by_its_english_reading(fake_ws):
+    from rag.ingest.english import SUFFIX
+
+    readings = fake_ws.store.readings(SUFFIX)
+    rid, english = sorted(readings.items())[0]
+    question = " ".join(english.split()[:12])  # the reading's own English words
+    found = {p.chunk_id: p for p in retrieve(fake_ws, question)}
+    assert all(not cid.endswith(SUFFIX) for cid in found)  # a reading stands for its chunk
+    assert found[rid.removesuffix(SUFFIX)].vector_rank == 1
+    # without the readings, the German chunk's own vector does not rank it first
+    fake_ws.store.delete_ids(list(readings))
+    fake_ws.catalog.touch()
+    fake_ws.save_vectors()
+    again = {p.chunk_id: p for p in retrieve(fake_ws, question)}
+    chunk = again.get(rid.removesuffix(SUFFIX))
+    assert chunk is None or chunk.vector_rank is None or chunk.vector_rank > 1

@@ -42,15 +42,17 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     embedded_chunks: int = 0
     translated: int = 0  # German sentences given an English reading (rag/models/translator.py)
+    english_indexed: int = 0  # German chunks (re)indexed by their English reading (rag/ingest/english.py)
     warnings: list[str] = field(default_factory=list)  # nothing was lost, but the user should know
     seconds: float = 0.0
 
     def summary(self) -> str:
         translated = f", {self.translated} German sentences translated" if self.translated else ""
+        english = f", {self.english_indexed} German chunks indexed in English" if self.english_indexed else ""
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"skipped {len(self.skipped)}, failed {len(self.failed)}, removed {len(self.removed)}; "
-            f"{self.embedded_chunks} chunks embedded{translated} in {self.seconds:.1f}s"
+            f"{self.embedded_chunks} chunks embedded{translated}{english} in {self.seconds:.1f}s"
         )
 
     def to_dict(self) -> dict:
@@ -63,6 +65,7 @@ class IngestReport:
             "removed": self.removed,
             "embedded_chunks": self.embedded_chunks,
             "translated": self.translated,
+            "english_indexed": self.english_indexed,
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
         }
@@ -196,6 +199,7 @@ def ingest(
         lock.release()
     # outside the write lock: translations live in the model cache, and take minutes on a big batch
     _translate(ws, report, progress)
+    _index_english(ws, report, lock_timeout, progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -235,6 +239,25 @@ def _translate(ws, report: IngestReport, progress) -> None:
         report.warnings.append(f"German sentences were not translated ({exc}); they are read word by word")
     finally:
         translations.close()
+
+
+def _index_english(ws, report: IngestReport, lock_timeout: float, progress) -> None:
+    """The German chunks' English readings, with the translations just made (an upgrade and a run
+    that died after storing get them too). Everything else is stored already: a failure here
+    leaves German chunks found by their own vectors only, and the next ingest tries again."""
+    from rag.ingest.english import index_english
+
+    try:
+        lock = _lock(ws.home, lock_timeout)
+    except StoreBusyError as exc:
+        report.warnings.append(f"German chunks were not indexed in English this time ({exc})")
+        return
+    try:
+        report.english_indexed = index_english(ws, progress)
+    except RagError as exc:
+        report.warnings.append(f"German chunks were not indexed in English ({exc}); the next ingest tries again")
+    finally:
+        lock.release()
 
 
 class _Group:

@@ -1,5 +1,6 @@
 """Hybrid retrieval: vector search (Chroma) and BM25, fused by reciprocal rank, with a cap per
-article so one article cannot crowd out the others."""
+article so one article cannot crowd out the others. A German chunk is found by its own vector or
+its English reading's (rag/ingest/english.py), whichever ranks higher."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from rag.errors import StoreEmptyError
+from rag.ingest.english import chunk_id
 from rag.retrieval.bm25 import load_index, query_terms
 from rag.spans import Passage
 
@@ -32,9 +34,10 @@ def retrieve(ws, question: str, top_k: int | None = None) -> list[Passage]:
             f"the store in {ws.home} is empty; run `rag ingest PATH` first (e.g. `rag ingest seeds/`)"
         )
     ws.check_embedding_model(ws.embedder.name)
-    vec_hits = ws.vectors.query(ws.embedder.embed([question])[0], s.candidates)
+    # twice as many: a German chunk may come twice, by its own vector and its English reading's
+    vec_hits = ws.vectors.query(ws.embedder.embed([question])[0], 2 * s.candidates)
     bm25_hits = load_index(cat, ws.home / "cache").search(query_terms(question), s.candidates)
-    vec_ids = [cid for cid, _ in vec_hits]
+    vec_ids = list(dict.fromkeys(chunk_id(vid) for vid, _ in vec_hits))[: s.candidates]
     bm_ids = [cid for cid, _ in bm25_hits]
     fused = fuse([vec_ids, bm_ids], s.rrf_k)
     rows = cat.chunk_map(list(fused))

@@ -241,6 +241,10 @@ class Catalog:
         self._bump(self.db)
         self.db.execute("COMMIT")
 
+    def touch(self) -> None:
+        """A new generation without a change of rows: the vectors changed (rag/ingest/english.py)."""
+        self._bump(self.db)
+
     @staticmethod
     def _bump(db) -> None:
         db.execute(
