@@ -23,7 +23,7 @@ operating points apart (the threshold it picked moved between 0.675 and 0.8 with
 Dev is now only a check; a new locked batch judges each change. The unrun test batches are never
 read here.
 
-    .venv/bin/python benchmarks/fit_selector.py [--dry-run] [--reading]
+    .venv/bin/python benchmarks/fit_selector.py [--dry-run] [--reading] [--out PATH]
 """
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ KEEP_GRID = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.05, 0.95, 0.025), 3))
 FOLDS, SEEDS = 5, 5
 # the locked test batches already run once (evals/make_splits.py): questions the reader never saw.
-# test7 judged the shipped fit (session 11); test8 judged --reading (session 12: not shipped). Both
-# are spent too: add them for the next fit, which a new batch then judges.
-SPENT = ("test2", "test3", "test4", "test5", "test6")
+# test7 judged the session-11 fit, test8 --reading (session 12: not shipped); test9 and test10,
+# pooled, judge the next change (session 13)
+SPENT = ("test2", "test3", "test4", "test5", "test6", "test7", "test8")
 
 
 def candidates_for(paths: list[Path], ranker: dict[str, float] | None = None) -> list[dict]:
@@ -339,6 +339,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--dry-run", action="store_true", help="print, do not write rag/data/selector.json")
+    ap.add_argument("--out", type=Path, default=ROOT / "rag" / "data" / "selector.json", help="where to write it")
     ap.add_argument(
         "--reading",
         action="store_true",
@@ -398,12 +399,12 @@ def main() -> None:
     model["fitted_on"] = (
         "evals/splits/train (ranker weights); reader_weight, answer model, keep_ratio and answer_threshold "
         "(cross-validated) on the questions the reader was not fitted on: train's seeds, corpus and calib, "
-        "and the spent locked batches test2-test6"
+        "and the spent locked batches test2-test8"
         + ("; the answer model also on the best sentence's reading" if basis is not None else "")
     )
     if not args.dry_run:
-        (ROOT / "rag" / "data" / "selector.json").write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
-        print("wrote rag/data/selector.json")
+        args.out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
