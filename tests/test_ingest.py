@@ -3,7 +3,6 @@ import pytest
 from rag.errors import RagError, StoreMismatchError
 from rag.ingest.english import SUFFIX, chunk_id
 from rag.ingest.pipeline import ingest
-from rag.text.crosslingual import in_english
 
 from conftest import FakeEmbedder, make_ws
 
@@ -12,8 +11,14 @@ pytestmark = pytest.mark.usefixtures("store_backend")
 
 
 def chroma_ids(ws):
-    """The chunks the vectors stand for (a German chunk's English reading stands for the chunk)."""
-    return {chunk_id(i) for i in ws.store.collection.get(include=[])["ids"]}
+    """The chunks' own vectors (German chunks' English readings apart: `readings`)."""
+    return {i for i in ws.store.collection.get(include=[])["ids"] if not i.endswith(SUFFIX)}
+
+
+def readings(ws) -> dict[str, str]:
+    """The English readings in the vector store: chunk id -> its English."""
+    got = ws.store.collection.get(where={"language": "de"}, include=["documents"])
+    return {chunk_id(i): d for i, d in zip(got["ids"], got["documents"]) if i.endswith(SUFFIX)}
 
 
 def catalog_chunk_ids(ws):
@@ -40,29 +45,40 @@ def german_chunks(ws):
 
 def test_each_german_chunk_is_also_indexed_by_its_english_reading(fake_ws, store_backend):
     german = german_chunks(fake_ws)
-    readings = fake_ws.store.readings(SUFFIX)
-    assert german and set(readings) == {cid + SUFFIX for cid in german}
-    reading = readings[next(iter(german)) + SUFFIX]
-    assert reading and reading != german[next(iter(german))].text  # English (here the gloss), not the German
+    stored = readings(fake_ws)
+    assert german and set(stored) == set(german) == set(fake_ws.catalog.readings_due(True))  # all glossed
+    cid = next(iter(german))
+    assert stored[cid] and stored[cid] != german[cid].text  # English (here the gloss), not the German
     if store_backend == "local":  # the query snapshot holds them too (a server is asked directly)
-        assert set(readings) <= set(fake_ws.vectors.ids)
+        assert {c + SUFFIX for c in german} <= set(fake_ws.vectors.ids)
 
 
-def test_a_reading_is_embedded_again_when_a_translation_arrives_and_only_then(fake_ws, seeds_copy, monkeypatch):
-    cid, chunk = next(iter(german_chunks(fake_ws).items()))
-    row = fake_ws.catalog.article(chunk.article_id)
-    first = fake_ws.catalog.chunks(row.article_id)[0]
+def _first_sentence(ws):
     from rag.text.sentences import split_sentences
 
-    sentence = split_sentences(row.text, first.start, first.end)[0].text
+    chunk = next(iter(german_chunks(ws).values()))
+    row = ws.catalog.article(chunk.article_id)
+    first = ws.catalog.chunks(row.article_id)[0]
+    return first, split_sentences(row.text, first.start, first.end)[0].text
+
+
+def test_a_reading_is_embedded_again_when_a_translation_arrives_and_never_falls_back(fake_ws, seeds_copy, monkeypatch):
+    first, sentence = _first_sentence(fake_ws)
     assert ingest(fake_ws, [seeds_copy]).english_indexed == 0  # nothing changed, nothing embedded
-    monkeypatch.setattr(type(fake_ws), "known_english", lambda self, s: {sentence: "A TRANSLATION ARRIVED."})
+    ws_type = type(fake_ws)
+    monkeypatch.setitem(fake_ws.__dict__, "translations", object())  # a translation cache is open
+    monkeypatch.setattr(ws_type, "known_english", lambda self, s: {sentence: "A TRANSLATION ARRIVED."})
     generation = fake_ws.catalog.generation
     report = ingest(fake_ws, [seeds_copy])
     assert report.english_indexed == 1 and "1 German chunks indexed in English" in report.summary()
-    assert "A TRANSLATION ARRIVED." in fake_ws.store.readings(SUFFIX)[first.chunk_id + SUFFIX]
+    assert "A TRANSLATION ARRIVED." in readings(fake_ws)[first.chunk_id]
     assert fake_ws.catalog.generation > generation  # a new snapshot with the new reading
-    assert "A TRANSLATION ARRIVED." not in in_english(row.text, "de")  # (the gloss alone would not say it)
+    assert ingest(fake_ws, [seeds_copy]).english_indexed == 0  # the same English: not embedded again
+    # translation switched off (or its cache unreadable): the translated reading is kept, not glossed
+    monkeypatch.setitem(fake_ws.__dict__, "translations", None)
+    monkeypatch.setattr(ws_type, "known_english", lambda self, s: {})
+    assert ingest(fake_ws, [seeds_copy]).english_indexed == 0
+    assert "A TRANSLATION ARRIVED." in readings(fake_ws)[first.chunk_id]
 
 
 def test_removing_the_german_article_removes_its_readings(fake_ws, seeds_copy):
@@ -70,8 +86,50 @@ def test_removing_the_german_article_removes_its_readings(fake_ws, seeds_copy):
     path = seeds_copy / fake_ws.catalog.article(next(iter(german.values())).article_id).source
     path.unlink()
     ingest(fake_ws, [seeds_copy], prune=True)
-    assert fake_ws.store.readings(SUFFIX) == {}
+    assert readings(fake_ws) == {} and fake_ws.catalog.readings_stale() == []
     assert chroma_ids(fake_ws) == catalog_chunk_ids(fake_ws)
+
+
+def test_an_article_no_longer_read_as_german_loses_its_readings(fake_ws, seeds_copy):
+    german = german_chunks(fake_ws)
+    row = fake_ws.catalog.article(next(iter(german.values())).article_id)
+    fake_ws.catalog.update_metadata(row.article_id, row.title, row.outlet, row.published, "en")
+    ingest(fake_ws, [seeds_copy])  # reads it as German again, unless a newer language guess says otherwise
+    fake_ws.catalog.update_metadata(row.article_id, row.title, row.outlet, row.published, "en")
+    assert set(fake_ws.catalog.readings_stale()) == set(german)
+    from rag.ingest.english import index_english
+
+    index_english(fake_ws)
+    assert readings(fake_ws) == {} and fake_ws.catalog.readings_stale() == []
+
+
+def test_a_failure_while_indexing_in_english_loses_nothing_and_the_next_ingest_catches_up(
+    seeds_copy, monkeypatch, fake_embedder
+):
+    def broken(ws, progress=None):
+        raise RuntimeError("embedding service down")
+
+    monkeypatch.setattr("rag.ingest.english.index_english", broken)
+    ws = make_ws(fake_embedder)
+    report = ingest(ws, [seeds_copy])
+    assert len(report.added) == 5 and readings(ws) == {}
+    assert any("not indexed in English (RuntimeError: embedding service down)" in w for w in report.warnings)
+    monkeypatch.undo()
+    again = ingest(ws, [seeds_copy])
+    assert again.english_indexed == len(german_chunks(ws)) > 0 and set(readings(ws)) == set(german_chunks(ws))
+
+
+def test_stores_sharing_a_chroma_collection_keep_each_others_readings(fake_ws, seeds_copy, tmp_path, store_backend):
+    if store_backend != "server":
+        pytest.skip("local stores never share a collection")
+    before = readings(fake_ws)
+    other = make_ws(FakeEmbedder(), home=tmp_path / "other-home")  # same server, same collection
+    german = next(p for p in seeds_copy.iterdir() if fake_ws.catalog.article_by_path(str(p.resolve())).language == "de")
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "copy.txt").write_text(german.read_text(encoding="utf-8") + "\nEin neuer Absatz.\n", encoding="utf-8")
+    ingest(other, [folder])
+    assert before and readings(fake_ws).items() >= before.items()
 
 
 def test_reingest_unchanged_embeds_nothing(fake_ws, seeds_copy, fake_embedder):

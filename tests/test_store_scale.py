@@ -81,7 +81,9 @@ def test_every_file_gets_a_reported_status(tmp_path, fake_embedder, monkeypatch)
 
 @pytest.mark.slow
 def test_a_new_process_sees_the_same_store(fake_ws, rag_home):
-    ids = sorted(c.chunk_id for c in fake_ws.catalog.chunks())
+    german = {a.article_id for a in fake_ws.catalog.articles() if a.language == "de"}
+    chunks = fake_ws.catalog.chunks()  # each chunk's vector, and each German chunk's English reading
+    ids = sorted([c.chunk_id for c in chunks] + [c.chunk_id + "~en" for c in chunks if c.article_id in german])
     chunk = fake_ws.catalog.chunks()[7]
     probe = f"""
 import json, sys

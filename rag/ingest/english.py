@@ -11,6 +11,7 @@ a fact only the German article states got a passage stating it for 36 -> 45 of 5
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -30,39 +31,55 @@ def chunk_id(vector_id: str) -> str:
     return vector_id.removesuffix(SUFFIX)
 
 
-def english_readings(ws) -> dict[str, tuple[Chunk, ArticleRow]]:
-    """Reading id -> (the English reading as a chunk, its article row), for every stored German chunk."""
-    out: dict[str, tuple[Chunk, ArticleRow]] = {}
-    for row in ws.catalog.articles():
-        if row.language != "de":
-            continue
-        chunks = ws.catalog.chunks(row.article_id)
-        sentences = {c.chunk_id: [s.text for s in split_sentences(row.text, c.start, c.end)] for c in chunks}
-        known = ws.known_english(s for group in sentences.values() for s in group)
-        for c in chunks:
-            english = " ".join(in_english(s, "de", known) for s in sentences[c.chunk_id]) or in_english(c.text, "de")
-            rid = c.chunk_id + SUFFIX
-            out[rid] = (Chunk(c.start, c.end, english, chunk_id=rid, article_id=c.article_id, position=c.position), row)
-    return out
+def _reading(ws, chunk: Chunk, text: str) -> tuple[str, bool]:
+    """A chunk's English, sentence by sentence as retrieval hands its sentences out, and whether
+    every sentence is in the model's translation (not the gloss)."""
+    sentences = [s.text for s in split_sentences(text, chunk.start, chunk.end)]
+    known = ws.known_english(sentences)
+    english = " ".join(in_english(s, "de", known) for s in sentences) or in_english(chunk.text, "de")
+    return english, bool(sentences) and all(s in known for s in sentences)
 
 
 def index_english(ws, progress: Callable[[int, int, str], None] | None = None) -> int:
-    """Embeds the English readings that are missing or changed (a translation arrived since the
-    gloss was embedded) and drops readings of chunks no longer stored. Call it holding the write
-    lock. Returns the number embedded."""
-    wanted = english_readings(ws)
-    stored = ws.store.readings(SUFFIX)
-    todo = [(chunk, row) for rid, (chunk, row) in wanted.items() if stored.get(rid) != chunk.text]
-    stale = [rid for rid in stored if rid not in wanted]
+    """Embeds the English readings of this catalog's German chunks that have none, or only a gloss
+    when a translation has arrived since; drops those of articles no longer read as German. A
+    translation is never replaced by a gloss (translation off, or its cache unreadable), and an
+    ingest with nothing due does not touch the vector store. Call it holding the write lock;
+    returns the number embedded."""
+    cat = ws.catalog
+    due = cat.readings_due(glossed_too=ws.translations is not None)
+    stale = cat.readings_stale()
+    todo: list[tuple[Chunk, ArticleRow, str, bool]] = []
+    rows: dict[str, ArticleRow | None] = {}
+    for chunk in cat.chunk_map(list(due)).values():
+        row = rows[chunk.article_id] if chunk.article_id in rows else cat.article(chunk.article_id)
+        rows[chunk.article_id] = row
+        if row is None:
+            continue
+        english, translated = _reading(ws, chunk, row.text)
+        if _sha(english) != due[chunk.chunk_id]:
+            todo.append((chunk, row, english, translated))
+    if not todo and not stale:
+        return 0
+    made = []
     for i in range(0, len(todo), BATCH):
         if progress:
-            progress(i, len(todo), f"indexing German chunks in English ({i}/{len(todo)})")
+            progress(i, len(todo), f"German chunks in English ({i}/{len(todo)})")
         part = todo[i : i + BATCH]
-        vectors = ws.embedder.embed([chunk.text for chunk, _ in part])
-        ws.store.upsert([chunk for chunk, _ in part], vectors, {row.article_id: row for _, row in part})
+        vectors = ws.embedder.embed([english for _, _, english, _ in part])
+        readings = [
+            Chunk(c.start, c.end, english, chunk_id=c.chunk_id + SUFFIX, article_id=c.article_id, position=c.position)
+            for c, _, english, _ in part
+        ]
+        ws.store.upsert(readings, vectors, {row.article_id: row for _, row, _, _ in part})
+        made += [(c.chunk_id, _sha(english), translated) for c, _, english, translated in part]
     if stale:
-        ws.store.delete_ids(stale)
-    if todo or stale:
-        ws.catalog.touch()  # a new generation: the query snapshot is rewritten with the readings
-        ws.save_vectors()
-    return len(todo)
+        ws.store.delete_ids([cid + SUFFIX for cid in stale])
+    # the catalog last: a run killed before this point leaves them due, and the next one redoes them
+    cat.record_readings(made, stale)
+    ws.save_vectors()
+    return len(made)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

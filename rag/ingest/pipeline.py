@@ -254,8 +254,10 @@ def _index_english(ws, report: IngestReport, lock_timeout: float, progress) -> N
         return
     try:
         report.english_indexed = index_english(ws, progress)
-    except RagError as exc:
-        report.warnings.append(f"German chunks were not indexed in English ({exc}); the next ingest tries again")
+    except Exception as exc:  # any failure (embedder, Chroma, translation cache): nothing stored is lost
+        report.warnings.append(
+            f"German chunks were not indexed in English ({type(exc).__name__}: {exc}); the next ingest tries again"
+        )
     finally:
         lock.release()
 

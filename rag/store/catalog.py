@@ -14,13 +14,20 @@ from pathlib import Path
 from rag.errors import StoreMismatchError
 from rag.spans import Chunk
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+_READINGS = (
+    "CREATE TABLE IF NOT EXISTS readings (chunk_id TEXT PRIMARY KEY REFERENCES chunks(chunk_id) ON DELETE CASCADE, "
+    "english_sha TEXT NOT NULL, translated INTEGER NOT NULL);"
+)
 # v1 -> v2: identical text under a second path is recorded as an alias of the stored article.
+# v2 -> v3: which German chunks have an English reading in the vector store (rag/ingest/english.py).
 _MIGRATIONS = {
     1: "CREATE TABLE IF NOT EXISTS aliases (path TEXT PRIMARY KEY, article_id TEXT NOT NULL, source TEXT NOT NULL);",
+    2: _READINGS,
 }
 
-_DDL = """
+_DDL = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, source TEXT NOT NULL, title TEXT NOT NULL,
@@ -33,6 +40,8 @@ CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY, old_id TEXT, since REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS aliases (path TEXT PRIMARY KEY, article_id TEXT NOT NULL, source TEXT NOT NULL);
 """
+    + _READINGS
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,37 @@ class Catalog:
             chunk_ids,
         )
         return {r[0]: _chunk(r) for r in rows}
+
+    # the English readings of German chunks (rag/ingest/english.py); rows go with their chunk
+    def readings_due(self, glossed_too: bool) -> dict[str, str | None]:
+        """German chunks without an English reading (-> None), and with `glossed_too` those read
+        word by word so far (-> the stored reading's hash): a translation may have arrived."""
+        rows = self.db.execute(
+            "SELECT c.chunk_id, r.english_sha, r.translated FROM chunks c JOIN articles a USING(article_id) "
+            "LEFT JOIN readings r USING(chunk_id) WHERE a.language='de' AND (r.chunk_id IS NULL OR r.translated=0)"
+        ).fetchall()
+        return {cid: sha for cid, sha, translated in rows if sha is None or glossed_too}
+
+    def readings_stale(self) -> list[str]:
+        """Chunks with a reading whose article is no longer read as German."""
+        rows = self.db.execute(
+            "SELECT r.chunk_id FROM readings r JOIN chunks c USING(chunk_id) JOIN articles a USING(article_id) "
+            "WHERE a.language != 'de'"
+        )
+        return [r[0] for r in rows]
+
+    def record_readings(self, made: list[tuple[str, str, bool]], removed: list[str]) -> None:
+        """One transaction: (chunk id, hash of the English, translated?) stored, `removed` dropped."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR REPLACE INTO readings VALUES (?, ?, ?)", [(c, h, int(t)) for c, h, t in made])
+            db.executemany("DELETE FROM readings WHERE chunk_id=?", [(c,) for c in removed])
+            self._bump(db)  # a new generation: the query snapshot is rewritten with the readings
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     def add_alias(self, path: str, article_id: str, source: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?)", (path, article_id, source))
@@ -240,10 +280,6 @@ class Catalog:
         self.db.execute("DELETE FROM articles WHERE article_id=?", (article_id,))
         self._bump(self.db)
         self.db.execute("COMMIT")
-
-    def touch(self) -> None:
-        """A new generation without a change of rows: the vectors changed (rag/ingest/english.py)."""
-        self._bump(self.db)
 
     @staticmethod
     def _bump(db) -> None:

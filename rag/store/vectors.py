@@ -137,13 +137,6 @@ class VectorStore:
     def delete_ids(self, ids: list[str]) -> None:
         self.collection.delete(ids=ids)
 
-    def readings(self, suffix: str) -> dict[str, str]:
-        """Id -> document of the English readings of German chunks (rag/ingest/english.py)."""
-        got = self.collection.get(where={"language": "de"}, include=["documents"])
-        documents = got["documents"]
-        assert documents is not None  # asked for with include=["documents"]
-        return {i: d for i, d in zip(got["ids"], documents) if i.endswith(suffix)}
-
     def query(self, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
         n = min(n, self.count())
         if n <= 0:
