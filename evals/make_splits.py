@@ -14,9 +14,9 @@ evals/splits/<split>/. Run it only when a bank changes; the output is committed.
   (session 11), run once on 2026-11-30 (session 11); test7 (bank test7_*.yaml on evals/corpus_test7/),
   written and run once on 2026-11-30 (session 11); test8 (bank test8_*.yaml on evals/corpus_test8/),
   written 2026-11-30 (session 11), run once on 2026-12-01 (session 12); test9 (bank test9_*.yaml
-  on evals/corpus_test9/), written 2026-12-01 (session 12), never run: for the next change of the
-  answer selector; test10 (bank test10_*.yaml on evals/corpus_test10/), written 2026-12-01 (session
-  13), never run: judged together with test9.
+  on evals/corpus_test9/), written 2026-12-01 (session 12), and test10 (bank test10_*.yaml on
+  evals/corpus_test10/), written 2026-12-01 (session 13), both run once on 2026-12-01 (session 13),
+  pooled, to judge the German chunks' English readings.
 - Questions on the unrelated articles (evals/corpus_extra/, bank extra_*.yaml), on the articles
   written to fit the answer reader (evals/corpus_fit/, bank fit_*.yaml) and on those written to
   calibrate the selector around it (evals/corpus_calib/, bank calib_*.yaml) are all train: none of
@@ -38,7 +38,7 @@ SPLITS = ("train", "dev", "test")
 # train-only banks (bank/<name>_*.yaml) and the folder of articles they ask about
 TRAIN_ONLY = {"extra": "corpus_extra", "fit": "corpus_fit", "calib": "corpus_calib"}
 # locked test batches (bank/<name>_*.yaml on the folder): test2, test3 and test4 were each run once
-# on 2026-11-30 (test5-test7 in session 11, test8 in session 12); test9 and test10 (pooled) judge the next change
+# on 2026-11-30 (test5-test7 in session 11, test8 in session 12); test9 and test10 (pooled) in session 13
 LOCKED = {
     "test2": "corpus_test2",
     "test3": "corpus_test3",
