@@ -46,7 +46,8 @@ def german_chunks(ws):
 def test_each_german_chunk_is_also_indexed_by_its_english_reading(fake_ws, store_backend):
     german = german_chunks(fake_ws)
     stored = readings(fake_ws)
-    assert german and set(stored) == set(german) == set(fake_ws.catalog.readings_due(True))  # all glossed
+    glossed = {c.chunk_id for c, _ in fake_ws.catalog.readings_due(glossed_too=True)}  # no translation in tests
+    assert german and set(stored) == set(german) == glossed
     cid = next(iter(german))
     assert stored[cid] and stored[cid] != german[cid].text  # English (here the gloss), not the German
     if store_backend == "local":  # the query snapshot holds them too (a server is asked directly)
@@ -63,10 +64,12 @@ def _first_sentence(ws):
 
 
 def test_a_reading_is_embedded_again_when_a_translation_arrives_and_never_falls_back(fake_ws, seeds_copy, monkeypatch):
+    from types import SimpleNamespace
+
     first, sentence = _first_sentence(fake_ws)
     assert ingest(fake_ws, [seeds_copy]).english_indexed == 0  # nothing changed, nothing embedded
     ws_type = type(fake_ws)
-    monkeypatch.setitem(fake_ws.__dict__, "translations", object())  # a translation cache is open
+    monkeypatch.setitem(fake_ws.__dict__, "translations", SimpleNamespace(model_id="gemma-a"))  # cache open
     monkeypatch.setattr(ws_type, "known_english", lambda self, s: {sentence: "A TRANSLATION ARRIVED."})
     generation = fake_ws.catalog.generation
     report = ingest(fake_ws, [seeds_copy])
@@ -74,11 +77,16 @@ def test_a_reading_is_embedded_again_when_a_translation_arrives_and_never_falls_
     assert "A TRANSLATION ARRIVED." in readings(fake_ws)[first.chunk_id]
     assert fake_ws.catalog.generation > generation  # a new snapshot with the new reading
     assert ingest(fake_ws, [seeds_copy]).english_indexed == 0  # the same English: not embedded again
+    # another translation model: its English replaces the old model's
+    monkeypatch.setitem(fake_ws.__dict__, "translations", SimpleNamespace(model_id="gemma-b"))
+    monkeypatch.setattr(ws_type, "known_english", lambda self, s: {sentence: "ANOTHER MODEL SAYS SO."})
+    assert ingest(fake_ws, [seeds_copy]).english_indexed == 1
+    assert "ANOTHER MODEL SAYS SO." in readings(fake_ws)[first.chunk_id]
     # translation switched off (or its cache unreadable): the translated reading is kept, not glossed
     monkeypatch.setitem(fake_ws.__dict__, "translations", None)
     monkeypatch.setattr(ws_type, "known_english", lambda self, s: {})
     assert ingest(fake_ws, [seeds_copy]).english_indexed == 0
-    assert "A TRANSLATION ARRIVED." in readings(fake_ws)[first.chunk_id]
+    assert "ANOTHER MODEL SAYS SO." in readings(fake_ws)[first.chunk_id]
 
 
 def test_removing_the_german_article_removes_its_readings(fake_ws, seeds_copy):
@@ -93,30 +101,47 @@ def test_removing_the_german_article_removes_its_readings(fake_ws, seeds_copy):
 def test_an_article_no_longer_read_as_german_loses_its_readings(fake_ws, seeds_copy):
     german = german_chunks(fake_ws)
     row = fake_ws.catalog.article(next(iter(german.values())).article_id)
+    mine = {c.chunk_id for c in fake_ws.catalog.chunks(row.article_id)}
     fake_ws.catalog.update_metadata(row.article_id, row.title, row.outlet, row.published, "en")
-    ingest(fake_ws, [seeds_copy])  # reads it as German again, unless a newer language guess says otherwise
-    fake_ws.catalog.update_metadata(row.article_id, row.title, row.outlet, row.published, "en")
-    assert set(fake_ws.catalog.readings_stale()) == set(german)
+    assert set(fake_ws.catalog.readings_stale()) == mine
     from rag.ingest.english import index_english
 
     index_english(fake_ws)
-    assert readings(fake_ws) == {} and fake_ws.catalog.readings_stale() == []
+    assert not mine & set(readings(fake_ws)) and fake_ws.catalog.readings_stale() == []
 
 
-def test_a_failure_while_indexing_in_english_loses_nothing_and_the_next_ingest_catches_up(
-    seeds_copy, monkeypatch, fake_embedder
-):
-    def broken(ws, progress=None):
-        raise RuntimeError("embedding service down")
-
-    monkeypatch.setattr("rag.ingest.english.index_english", broken)
-    ws = make_ws(fake_embedder)
+def test_a_failure_while_indexing_in_english_loses_nothing_and_the_next_ingest_catches_up(seeds_copy):
+    ws = make_ws(FakeEmbedder(fail_after=1))  # the seeds' chunks embed in one call; the readings' fails
     report = ingest(ws, [seeds_copy])
     assert len(report.added) == 5 and readings(ws) == {}
-    assert any("not indexed in English (RuntimeError: embedding service down)" in w for w in report.warnings)
-    monkeypatch.undo()
+    assert any("not indexed in English (RuntimeError: fake embedding service down)" in w for w in report.warnings)
+    ws.close()
+    ws = make_ws(FakeEmbedder())
     again = ingest(ws, [seeds_copy])
     assert again.english_indexed == len(german_chunks(ws)) > 0 and set(readings(ws)) == set(german_chunks(ws))
+
+
+def test_a_run_killed_before_the_catalog_records_a_reading_redoes_it_without_duplicates(
+    fake_ws, seeds_copy, monkeypatch
+):
+    from rag.store.catalog import Catalog
+
+    german = german_chunks(fake_ws)
+    fake_ws.store.delete_ids([c + SUFFIX for c in german])  # as if never indexed: due again
+    fake_ws.catalog.record_readings([], list(german))
+    before = len(fake_ws.store.collection.get(include=[])["ids"])
+
+    def killed(self, made, removed):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(Catalog, "record_readings", killed)
+        with pytest.raises(KeyboardInterrupt):
+            ingest(fake_ws, [seeds_copy])
+    assert {c.chunk_id for c, _ in fake_ws.catalog.readings_due(False)} == set(german)  # still due
+    assert ingest(fake_ws, [seeds_copy]).english_indexed == len(german)
+    assert len(fake_ws.store.collection.get(include=[])["ids"]) == before + len(german)  # upserted, not doubled
+    assert fake_ws.catalog.readings_due(False) == []
 
 
 def test_stores_sharing_a_chroma_collection_keep_each_others_readings(fake_ws, seeds_copy, tmp_path, store_backend):

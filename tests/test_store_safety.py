@@ -36,7 +36,7 @@ def consistent(home: Path, expected_articles: int) -> None:
     expected = [c.chunk_id for c in ws.catalog.chunks()]
     expected += [c.chunk_id + SUFFIX for c in ws.catalog.chunks() if c.article_id in german]
     assert sorted(stored["ids"]) == sorted(expected)
-    assert ws.catalog.readings_due(glossed_too=False) == {}  # the catalog knows them all
+    assert ws.catalog.readings_due(glossed_too=False) == []  # the catalog knows them all
     per_article = {}
     for i, m in zip(stored["ids"], stored["metadatas"]):
         if not i.endswith(SUFFIX):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 SUFFIX = "~en"
 BATCH = 64
+_TRANSLATOR = "readings_translator"  # catalog meta: the translation model the readings were made with
 
 
 def chunk_id(vector_id: str) -> str:
@@ -42,26 +43,31 @@ def _reading(ws, chunk: Chunk, text: str) -> tuple[str, bool]:
 
 def index_english(ws, progress: Callable[[int, int, str], None] | None = None) -> int:
     """Embeds the English readings of this catalog's German chunks that have none, or only a gloss
-    when a translation has arrived since; drops those of articles no longer read as German. A
-    translation is never replaced by a gloss (translation off, or its cache unreadable), and an
-    ingest with nothing due does not touch the vector store. Call it holding the write lock;
-    returns the number embedded."""
+    when a translation has arrived since, or one by another translation model; drops those of
+    articles no longer read as German. A translation is never replaced by a gloss (translation off,
+    or its cache unreadable), and an ingest with nothing due does not touch the vector store. Each
+    batch is recorded as it is stored, so an interrupted run keeps what it did. Call it holding the
+    write lock; returns the number embedded."""
     cat = ws.catalog
-    due = cat.readings_due(glossed_too=ws.translations is not None)
+    translator = getattr(ws.translations, "model_id", None)
+    new_model = translator is not None and cat.get_meta(_TRANSLATOR) != translator
+    due = cat.readings_due(glossed_too=translator is not None, translated_too=new_model)
     stale = cat.readings_stale()
     todo: list[tuple[Chunk, ArticleRow, str, bool]] = []
+    unchanged: list[tuple[str, str, bool]] = []
     rows: dict[str, ArticleRow | None] = {}
-    for chunk in cat.chunk_map(list(due)).values():
-        row = rows[chunk.article_id] if chunk.article_id in rows else cat.article(chunk.article_id)
-        rows[chunk.article_id] = row
+    for chunk, sha in due:
+        if chunk.article_id not in rows:
+            rows[chunk.article_id] = cat.article(chunk.article_id)
+        row = rows[chunk.article_id]
         if row is None:
             continue
         english, translated = _reading(ws, chunk, row.text)
-        if _sha(english) != due[chunk.chunk_id]:
+        if _sha(english) != sha:
             todo.append((chunk, row, english, translated))
-    if not todo and not stale:
-        return 0
-    made = []
+        elif translated:
+            unchanged.append((chunk.chunk_id, sha, True))  # the same English, now known as translated
+    made = 0
     for i in range(0, len(todo), BATCH):
         if progress:
             progress(i, len(todo), f"German chunks in English ({i}/{len(todo)})")
@@ -72,13 +78,19 @@ def index_english(ws, progress: Callable[[int, int, str], None] | None = None) -
             for c, _, english, _ in part
         ]
         ws.store.upsert(readings, vectors, {row.article_id: row for _, row, _, _ in part})
-        made += [(c.chunk_id, _sha(english), translated) for c, _, english, translated in part]
+        # the catalog after the vectors (a run killed in between leaves them due), with a new
+        # generation each time, so the query snapshot is rewritten with them
+        cat.record_readings([(c.chunk_id, _sha(english), translated) for c, _, english, translated in part], [])
+        made += len(part)
     if stale:
         ws.store.delete_ids([cid + SUFFIX for cid in stale])
-    # the catalog last: a run killed before this point leaves them due, and the next one redoes them
-    cat.record_readings(made, stale)
-    ws.save_vectors()
-    return len(made)
+    if stale or unchanged:
+        cat.record_readings(unchanged, stale)
+    if new_model:
+        cat.set_meta(_TRANSLATOR, translator)
+    if made or stale:
+        ws.save_vectors()
+    return made
 
 
 def _sha(text: str) -> str:

@@ -140,14 +140,20 @@ class Catalog:
         return {r[0]: _chunk(r) for r in rows}
 
     # the English readings of German chunks (rag/ingest/english.py); rows go with their chunk
-    def readings_due(self, glossed_too: bool) -> dict[str, str | None]:
-        """German chunks without an English reading (-> None), and with `glossed_too` those read
-        word by word so far (-> the stored reading's hash): a translation may have arrived."""
+    def readings_due(self, glossed_too: bool, translated_too: bool = False) -> list[tuple[Chunk, str | None]]:
+        """German chunks without an English reading (with None), and with `glossed_too` those read
+        word by word so far (with the stored reading's hash: a translation may have arrived), with
+        `translated_too` all of them (another translation model)."""
         rows = self.db.execute(
-            "SELECT c.chunk_id, r.english_sha, r.translated FROM chunks c JOIN articles a USING(article_id) "
-            "LEFT JOIN readings r USING(chunk_id) WHERE a.language='de' AND (r.chunk_id IS NULL OR r.translated=0)"
-        ).fetchall()
-        return {cid: sha for cid, sha, translated in rows if sha is None or glossed_too}
+            'SELECT c.chunk_id, c.article_id, c.position, c.start, c."end", c.text, r.english_sha, r.translated '
+            "FROM chunks c JOIN articles a USING(article_id) LEFT JOIN readings r USING(chunk_id) "
+            "WHERE a.language='de' ORDER BY c.article_id, c.position"
+        )
+        return [
+            (_chunk(row[:6]), row[6])
+            for row in rows
+            if row[6] is None or translated_too or (glossed_too and not row[7])
+        ]
 
     def readings_stale(self) -> list[str]:
         """Chunks with a reading whose article is no longer read as German."""
