@@ -17,7 +17,8 @@ evals/splits/<split>/. Run it only when a bank changes; the output is committed.
   on evals/corpus_test9/), written 2026-12-01 (session 12), and test10 (bank test10_*.yaml on
   evals/corpus_test10/), written 2026-12-01 (session 13), both run once on 2026-12-01 (session 13),
   pooled, to judge the German chunks' English readings; test11 (bank test11_*.yaml on
-  evals/corpus_test11/), written 2026-12-01 (session 14).
+  evals/corpus_test11/), written and run once on 2026-12-01 (session 14) to judge the richer answer
+  model; test12 (bank test12_*.yaml on evals/corpus_test12/), written 2026-12-01 (session 14).
 - Questions on the unrelated articles (evals/corpus_extra/, bank extra_*.yaml), on the articles
   written to fit the answer reader (evals/corpus_fit/, bank fit_*.yaml) and on those written to
   calibrate the selector around it (evals/corpus_calib/, bank calib_*.yaml) are all train: none of
@@ -51,6 +52,7 @@ LOCKED = {
     "test9": "corpus_test9",
     "test10": "corpus_test10",
     "test11": "corpus_test11",
+    "test12": "corpus_test12",
 }
 _PATTERN = ("train", "test", "train", "dev", "train", "test", "train", "dev", "train", "test")
 
