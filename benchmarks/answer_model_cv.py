@@ -10,14 +10,15 @@ benchmarks/fit_selector.py). Dev and test are not read. Since session 12 the ans
 as fit_selector fits it (inputs standardised, L2 penalty ANSWER_L2), so figures from before are not
 comparable with a rerun.
 
-Candidates (each added to the shipped seven):
-- agree: agreement across outlets, the softmax share of the read sentences from *other* articles
-  that carry one of the winner's answer tokens (a figure, or a capitalised word the question lacks);
+Session 11's screen, when the shipped inputs were seven; the question's kind, the reader's raw
+score and margin and an agreement count are shipped since session 14 (rag/answer/confidence.py).
+Candidates left (each added to the shipped inputs):
+- agree_share: agreement across outlets weighted by score, the softmax share of the read sentences
+  from *other* articles that carry one of the winner's answer tokens (a figure, or a capitalised
+  word the question lacks);
 - near: the answer anchored to what is asked, the share of the question's non-name content words
   within WINDOW words of a token of the asked-for kind (a figure for "how many", a date for
-  "when", a capitalised word for "who"/"where"), or in the sentence for other questions;
-- kind: the question's answer type, one-hot (a base rate per kind);
-- reader_raw: the reader's raw score and its margin over the runner-up.
+  "when", a capitalised word for "who"/"where"), or in the sentence for other questions.
 
     .venv/bin/python benchmarks/answer_model_cv.py      # ~5 min (candidates, then the reader)
 """
@@ -35,8 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fit_selector as fs  # noqa: E402
 
+from rag.answer.confidence import ANSWER_FEATURES  # noqa: E402
 from rag.answer.evidence import FEATURES  # noqa: E402
-from rag.answer.selector import ANSWER_FEATURES, Model  # noqa: E402
+from rag.answer.selector import Model  # noqa: E402
 from rag.text.facts import MONTHS, WEEKDAYS, AnswerType, answer_type  # noqa: E402
 from rag.text.words import stem, terms  # noqa: E402
 
@@ -45,7 +47,6 @@ _FIGURE = re.compile(r"\d[\d.,]*\d|\d")
 _CAPITAL = re.compile(r"\b[A-ZÄÖÜ][\w-]+")
 _TOKEN = re.compile(r"[\w’'.,%$€-]*\w|[$€%]")
 _DATE_WORDS = {w.lower() for w in (*MONTHS, *WEEKDAYS)}
-_KINDS = list(AnswerType)
 
 
 def answer_tokens(text: str, asked: set[str]) -> set[str]:
@@ -105,19 +106,14 @@ def rows(questions: list[dict], model: Model, w: np.ndarray) -> list[tuple[dict,
         share /= share.sum()
         asked = set(terms(q["question_en"])) | {t.lower() for t in re.findall(r"\w+", q["question_en"])}
         mine = answer_tokens(q["texts_en"][best], asked)
-        f["agree"] = float(
+        f["agree_share"] = float(
             sum(
                 sh
                 for sh, i in zip(share[1:], ranked[1:])
                 if q["articles"][i] != q["articles"][best] and mine & answer_tokens(q["texts_en"][i], asked)
             )
         )
-        kind = answer_type(q["case"].question)
-        f["near"] = near(kind, q["texts_en"][best], asked_words(q["question_en"]))
-        for k in _KINDS:
-            f[f"kind_{k.value}"] = float(kind == k)
-        r = q["r"][order]
-        f["reader_raw"], f["reader_margin"] = float(r[0]), float(r[0] - (r[1] if len(r) > 1 else r[0] - 5))
+        f["near"] = near(answer_type(q["case"].question), q["texts_en"][best], asked_words(q["question_en"]))
         out.append((f, o["right"], o["case"].refuse))
     return out
 
@@ -138,18 +134,16 @@ def main() -> None:
     labelled = [(f, y) for f, y, _ in (r for r in data if r)]
     base = list(ANSWER_FEATURES)
     print(f"{len(unread)} unread train questions; winner right {sum(y for _, y in labelled)} of {len(labelled)} read")
-    for k in ("agree", "near"):
+    for k in ("agree_share", "near"):
         x = np.array([f[k] for f, _ in labelled])
         y = np.array([y for _, y in labelled])
         print(f"  {k}: mean {x[y].mean():.3f} when the winner is right, {x[~y].mean():.3f} when wrong")
     print("inputs                right at wrong <= 15 / 25 / 35   best utility   (5-fold CV, mean of 5 seeds)")
     for name, extra in [
-        ("shipped seven", []),
-        ("+ agree", ["agree"]),
+        ("shipped", []),
+        ("+ agree_share", ["agree_share"]),
         ("+ near", ["near"]),
-        ("+ kind", [f"kind_{k.value}" for k in _KINDS]),
-        ("+ reader_raw", ["reader_raw", "reader_margin"]),
-        ("+ all", ["agree", "near", "reader_raw", "reader_margin"] + [f"kind_{k.value}" for k in _KINDS]),
+        ("+ both", ["agree_share", "near"]),
     ]:
         r15, r25, r35, u = cross_validate(data, base + extra)
         print(f"  {name:18s}  {r15:6.1f} {r25:6.1f} {r35:6.1f}   {u:8.1f}")

@@ -4,13 +4,13 @@ The ranker, on the *train* split of the blind question bank: a softmax over each
 candidate sentences (positive: the sentence states the expected facts). Then, on every question
 the answer reader was not fitted on (the reader learns from train's extra and fit banks,
 benchmarks/fit_cross_encoder.py): train's seeds, corpus and calib banks and the locked test batches
-already run once (SPENT), about 1,500 questions: how much the reader's score counts (reader_weight:
+already run once (SPENT), about 2,400 questions: how much the reader's score counts (reader_weight:
 the softmax over the ranker's top `READER_TOP` eligible sentences, on a grid); the answer model, a
-logistic regression on whether the chosen sentences state the expected facts, from seven
-summaries of the scores (with --reading also from the reader's reading of the best sentence, its
-pooled hidden states projected on their first READING_DIMS principal directions, inputs
-standardised, L2 penalty ANSWER_L2: better by cross-validation, worse on the locked test8 batch, so
-not shipped; session 12); and, by that model's
+logistic regression (inputs standardised, L2 penalty ANSWER_L2) on whether the chosen sentences
+state the expected facts, from the summaries of rag/answer/confidence.py (seven until session 13;
+with --reading also from the reader's reading of the best sentence, its pooled hidden states
+projected on their first READING_DIMS principal directions: better by cross-validation, worse on
+the locked test8 batch, so not shipped; session 12); and, by that model's
 cross-validated utility (5-fold, 5 draws): keep_ratio (how close a runner-up must come to join the
 answer; the shortest answers among near-equals) and answer_threshold (the lowest among
 near-equals). Utility: correct answers + correct refusals - WRONG_COST x wrong answers. A wrong
@@ -60,9 +60,9 @@ THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.05, 0.95, 0.025), 3))
 FOLDS, SEEDS = 5, 5
 # the locked test batches already run once (evals/make_splits.py): questions the reader never saw.
 # test7 judged the session-11 fit, test8 --reading (session 12: not shipped); test9 and test10,
-# pooled, the German chunks' English readings (session 13, kept): add them for the next fit, which
-# a new batch then judges
-SPENT = ("test2", "test3", "test4", "test5", "test6", "test7", "test8")
+# pooled, the German chunks' English readings (session 13, kept); test11 the answer model of
+# rag/answer/confidence.py (session 14, kept): add it for the next fit, which a new batch then judges
+SPENT = ("test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10")
 
 
 def candidates_for(paths: list[Path], ranker: dict[str, float] | None = None) -> list[dict]:
@@ -72,6 +72,7 @@ def candidates_for(paths: list[Path], ranker: dict[str, float] | None = None) ->
     benchmarks/answer_model_cv.py compares); the candidates in `ranker`'s order (default: the
     shipped one) ("order") and the eligible ones in that order ("top")."""
     from rag.answer import evidence as ev
+    from rag.answer.confidence import specifics
     from rag.answer.selector import eligible, english_for
     from rag.evaluation.cases import facts_found, load
     from rag.evaluation.run import eval_workspace
@@ -116,6 +117,10 @@ def candidates_for(paths: list[Path], ranker: dict[str, float] | None = None) ->
                     "question_en": in_english(case.question, q.language, known),
                     "contexts_en": [in_english(c.context, c.passage.language, known) for c in cands],
                     "order": order,
+                    "kind": q.kind.value,
+                    "adds": [
+                        specifics((c.text, in_english(c.text, c.passage.language, known)), q.stems) for c in cands
+                    ],
                     "top": np.array([i for i in order if eligible(cands[i].features)], dtype=int),
                 }
             )
@@ -194,10 +199,10 @@ def fit_reader_weight(questions: list[dict], w: np.ndarray) -> float:
 
 
 def outcomes(questions: list[dict], w: np.ndarray, a: float, keep: float, basis: tuple | None = None) -> list[dict]:
-    """Per question: the answer model's inputs ("x": the seven, then the best sentence's reading
+    """Per question: the answer model's inputs ("x": confidence.ANSWER_FEATURES, then the best sentence's reading
     projected on `basis` when given), whether answering would be right, the best sentence's reading
     ("reading") and the read sentences in their final order ("order": positions in "rtop"; "scores")."""
-    from rag.answer.selector import ANSWER_FEATURES, answer_features
+    from rag.answer.confidence import ANSWER_FEATURES, answer_features
     from rag.evaluation.cases import facts_found
 
     out = []
@@ -208,8 +213,14 @@ def outcomes(questions: list[dict], w: np.ndarray, a: float, keep: float, basis:
         s = q["X"][q["rtop"]] @ w + a * q["r"]
         order = np.argsort(-s, kind="stable")
         best = q["rtop"][order[0]]
+        read = q["rtop"][order]
         feats = answer_features(
-            [float(x) for x in s[order]], dict(zip(FEATURES, q["X"][best])), [float(x) for x in q["r"][order]]
+            [float(x) for x in s[order]],
+            dict(zip(FEATURES, q["X"][best])),
+            [float(x) for x in q["r"][order]],
+            q["kind"],
+            [q["adds"][i] for i in read],
+            [q["articles"][i] for i in read],
         )
         chosen = [q["rtop"][i] for i in order[:3] if np.exp(s[i] - s[order[0]]) >= keep]
         text = " ".join(q["texts"][i] for i in chosen)
@@ -240,13 +251,8 @@ def reading_basis(rows: list[dict], dims: int = READING_DIMS) -> tuple[np.ndarra
 
 
 def fit_answer(X: np.ndarray, y: np.ndarray, l2: float = ANSWER_L2) -> tuple[np.ndarray, float]:
-    """The answer model. On the seven inputs alone as shipped (fit_logistic); with the reading's
-    directions too (--reading), a logistic regression on standardised inputs with penalty `l2`,
-    returned as weights and bias on the inputs as they are."""
-    from rag.answer.selector import ANSWER_FEATURES
-
-    if X.shape[1] == len(ANSWER_FEATURES):
-        return fit_logistic(X, y)
+    """The answer model: a logistic regression on standardised inputs with penalty `l2`, returned
+    as weights and bias on the inputs as they are."""
     mu, sd = X.mean(0), X.std(0) + 1e-9
     w, b = fit_logistic((X - mu) / sd, y, l2)
     return w / sd, float(b - (w / sd) @ mu)
@@ -336,7 +342,8 @@ def choose_threshold(rows: list[dict]) -> tuple[float, dict[float, float]]:
 
 
 def main() -> None:
-    from rag.answer.selector import ANSWER_FEATURES, Model
+    from rag.answer.confidence import ANSWER_FEATURES
+    from rag.answer.selector import Model
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--dry-run", action="store_true", help="print, do not write rag/data/selector.json")
@@ -366,10 +373,10 @@ def main() -> None:
     rows = outcomes(unread, w, a, keep, basis)
     X, right, _ = _arrays(rows)
     aw, ab = fit_answer(X, right.astype(float))
-    seven = len(ANSWER_FEATURES)
+    base = len(ANSWER_FEATURES)
     reading_weights, reading_offset = np.zeros(0), 0.0
     if basis is not None:
-        reading_weights = aw[seven:] @ basis[1]  # back from the principal directions to the reading
+        reading_weights = aw[base:] @ basis[1]  # back from the principal directions to the reading
         reading_offset = -float(reading_weights @ basis[0])
     threshold, by_threshold = choose_threshold(rows)
     print("answer_threshold, cross-validated utility:")
@@ -381,13 +388,13 @@ def main() -> None:
         counts = (t["answered_right"], t["answered_wrong"], t["refused_right"], t["refused_wrong"])
         print(f"  {th:.2f}  " + " ".join(f"{n:3d}" for n in counts))
     print(f"chosen: keep_ratio={keep} answer_threshold={threshold}")
-    print(f"  answer model: {dict(zip(ANSWER_FEATURES, np.round(aw[:seven], 3)))} bias {ab:.3f}")
+    print(f"  answer model: {dict(zip(ANSWER_FEATURES, np.round(aw[:base], 3)))} bias {ab:.3f}")
     if basis is not None:
         print(f"  on the reading: |weights| {np.linalg.norm(reading_weights):.3f}, offset {reading_offset:.3f}")
     print(f"  fitted on (in-sample) {tally(rows, aw, ab, threshold)}\n  dev   {tally(dev_rows, aw, ab, threshold)}")
     model = Model(
         {k: round(float(v), 4) for k, v in zip(FEATURES, w)},
-        {k: round(float(v), 4) for k, v in zip(ANSWER_FEATURES, aw[:seven])},
+        {k: round(float(v), 4) for k, v in zip(ANSWER_FEATURES, aw[:base])},
         round(ab, 4),
         threshold,
         round(threshold / 2, 4),
@@ -400,7 +407,7 @@ def main() -> None:
     model["fitted_on"] = (
         "evals/splits/train (ranker weights); reader_weight, answer model, keep_ratio and answer_threshold "
         "(cross-validated) on the questions the reader was not fitted on: train's seeds, corpus and calib, "
-        "and the spent locked batches test2-test8"
+        "and the spent locked batches test2-test10"
         + ("; the answer model also on the best sentence's reading" if basis is not None else "")
     )
     if not args.dry_run:

@@ -58,6 +58,7 @@ class Evidence(Span):
     score: float = 0.0  # the selector's score: ranker, plus the reader's for its top sentences
     reader: float = 0.0  # the answer reader's score (rag/models/cross_encoder.py), when it read it
     reading: Sequence[float] = ()  # and what it made that score from
+    adds: frozenset[str] = frozenset()  # the figures and names it states that the question lacks
 
 
 @dataclass(kw_only=True)

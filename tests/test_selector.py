@@ -4,6 +4,7 @@ fitted model."""
 import pytest
 
 from rag.answer import selector
+from rag.answer.confidence import answer_features
 from rag.answer.evidence import FEATURES
 from rag.spans import Evidence
 
@@ -149,6 +150,24 @@ def test_choose_hands_the_reader_the_question_and_sentences_in_english(fake_ws):
     assert 0 < len(sentences) <= selector.shipped().reader_top
 
 
+def test_choose_gives_each_sentence_what_it_adds_to_the_question(fake_ws, monkeypatch):
+    """The answer model's corroboration inputs come from `adds`, which choose fills in."""
+    from rag.retrieval.search import retrieve
+
+    seen = []
+    monkeypatch.setattr(selector, "select", lambda model, cands, kind: seen.append((cands, kind)))
+    question = "How many jobs will Tesla cut?"
+    passages = retrieve(fake_ws, question)
+    selector.choose(
+        fake_ws, question, passages, {p.article_id: fake_ws.catalog.article(p.article_id).text for p in passages}
+    )
+    ((cands, kind),) = seen
+    assert kind == "number"
+    with_figures = [e for e in cands if any(ch.isdigit() for ch in e.text)]
+    assert with_figures and all(e.adds for e in with_figures)
+    assert not any("tesla" in e.adds for e in cands)  # the question names it
+
+
 def test_a_refusal_shows_the_closest_by_final_score_read_or_not():
     strict = selector.Model(**{**MODEL.__dict__, "answer_threshold": 0.99, "reader_weight": 1.0, "reader_top": 2})
     unread = cand("The company was pleased with the talks.", 0.9, type_ok=0.0)  # not of the asked kind
@@ -169,7 +188,17 @@ def test_missing_reader_weights_are_a_clear_error(tmp_path):
 
 
 def test_the_answer_model_sees_whether_the_best_sentence_is_in_the_other_language():
-    best = {"type_ok": 1.0, "names_ctx": 1.0, "cross": 1.0}
-    feats = selector.answer_features([2.0, 1.0], best, [0.5, 0.1])
+    best = {k: 0.5 for k in FEATURES} | {"cross": 1.0}
+    feats = answer_features([2.0, 1.0], best, [0.5, 0.1])
     assert set(feats) == set(selector.ANSWER_FEATURES) and feats["cross"] == 1.0
-    assert selector.answer_features([2.0, 1.0], best | {"cross": 0.0}, [0.5, 0.1])["cross"] == 0.0
+    assert answer_features([2.0, 1.0], best | {"cross": 0.0}, [0.5, 0.1])["cross"] == 0.0
+
+
+def test_the_kind_of_answer_asked_for_moves_the_probability():
+    """Each kind of question is right at its own rate: the fitted model may trust a date more than
+    a name; select passes the question's kind on."""
+    dates = selector.Model(**{**MODEL.__dict__, "answer_weights": MODEL.answer_weights | {"kind_date": -5.0}})
+    best = selector.rank(dates, [cand("Sales rose 5% in May.", 1.0)])
+    assert dates.answer_probability(best, "date") < dates.answer_probability(best, "name")
+    assert dates.answer_probability(best, "name") == pytest.approx(MODEL.answer_probability(best))
+    assert selector.select(dates, best, "name").chosen and not selector.select(dates, best, "date").chosen

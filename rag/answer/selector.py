@@ -5,18 +5,17 @@ rag/data/selector.json, around the answer reader of rag/models/cross_encoder.py:
    over each question's candidate sentences (the sentence stating the answer should win);
 2. the reader: MiniLM reading the question with each of the ranker's `reader_top` best eligible
    sentences; its score, times `reader_weight`, is added to theirs and they are ranked again;
-3. an answer model: a logistic model over the winner's score, its margin over the runner-up, its
-   softmax share, whether it offers the asked-for kind of answer (type_ok) and names what the
-   question names (names_ctx), the reader's softmax share for it, and whether it is in the other
-   language than the question (cross), giving the probability that the answer is right. A model
-   fitted with `fit_selector.py --reading` also weighs the reader's reading of the best sentence
-   (its 384 pooled hidden states: the score only ranks sentences against each other, the reading
-   may tell whether this one answers at all); better by cross-validation, worse on the locked
-   test8 batch, so the shipped model has no reading weights (BENCHMARKS.md, session 12).
+3. an answer model: a logistic model over low-dimensional summaries of the read sentences
+   (rag/answer/confidence.py: the scores, the reader's view of the best, the kind of answer asked
+   for, the best sentence's evidence features, whether other articles state the same figures or
+   names), giving the probability that the answer is right. A model fitted with
+   `fit_selector.py --reading` also weighs the reader's reading of the best sentence (its 384
+   pooled hidden states); better by cross-validation, worse on the locked test8 batch, so the
+   shipped model has no reading weights (BENCHMARKS.md, session 12).
 
 The ranker is fitted on the whole train split of the blind question bank, the reader on the
 train-only banks extra and fit; `reader_weight`, the answer model, `keep_ratio` and
-`answer_threshold` on the ~1,500 questions the reader never saw (the rest of train and the spent
+`answer_threshold` on the ~2,400 questions the reader never saw (the rest of train and the spent
 locked test batches), the last two by cross-validated utility, a wrong answer costing three
 refusals (benchmarks/fit_selector.py).
 
@@ -36,35 +35,11 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from importlib.resources import files
 
+from rag.answer.confidence import ANSWER_FEATURES, answer_features, specifics
 from rag.answer.evidence import FEATURES
 from rag.spans import Evidence
 from rag.text.crosslingual import in_english
 from rag.text.words import terms
-
-ANSWER_FEATURES = ("top", "margin", "share", "type_ok", "names_ctx", "reader", "cross")
-
-
-def answer_features(
-    scores: list[float], best: dict[str, float], readers: list[float] | None = None
-) -> dict[str, float]:
-    """What the answer model sees: the ranked candidate scores (best first), whether the best
-    sentence offers the kind of answer asked for and names what the question names, and the
-    reader's softmax share for it among the sentences it read (`readers`, in the same order; the
-    reader was fitted on a softmax, so only differences between its scores mean anything), and
-    whether it is in the other language (read through the dictionary, a right sentence scores
-    lower: the model learns how much to trust it anyway)."""
-    top = scores[0]
-    second = scores[1] if len(scores) > 1 else top - 10.0
-    total = sum(math.exp(x - top) for x in scores)
-    return {
-        "top": top,
-        "margin": top - second,
-        "share": 1.0 / total,
-        "type_ok": best["type_ok"],
-        "names_ctx": best["names_ctx"],
-        "reader": 1.0 / sum(math.exp(r - readers[0]) for r in readers) if readers else 0.0,
-        "cross": best["cross"],
-    }
 
 
 @dataclass(frozen=True)
@@ -86,11 +61,18 @@ class Model:
     def score(self, feats: dict[str, float]) -> float:
         return sum(self.weights[k] * feats[k] for k in FEATURES)
 
-    def answer_probability(self, ranked: list[Evidence]) -> float:
+    def answer_probability(self, ranked: list[Evidence], kind: str = "other") -> float:
         if not ranked:
             return 0.0
-        read = [e.reader for e in ranked[: self.reader_top]]
-        feats = answer_features([e.score for e in ranked], ranked[0].features, read)
+        read = ranked[: self.reader_top]
+        feats = answer_features(
+            [e.score for e in ranked],
+            ranked[0].features,
+            [e.reader for e in read],
+            kind,
+            [e.adds for e in read],
+            [e.passage.article_id for e in read],
+        )
         z = self.answer_bias + sum(self.answer_weights[k] * feats[k] for k in ANSWER_FEATURES)
         reading = ranked[0].reading  # none when not read (a refusal's closest): an average one
         if len(reading) and self.reading_weights:
@@ -181,14 +163,15 @@ def _copy_of(a: Evidence, b: Evidence) -> bool:
     return len(x & y) / max(1, len(x | y)) > 0.6  # syndicated copies, repeated wire text
 
 
-def select(model: Model, candidates: list[Evidence]) -> Selection:
-    """candidates ranked best first; only eligible ones can answer, any can be shown as closest."""
+def select(model: Model, candidates: list[Evidence], kind: str = "other") -> Selection:
+    """candidates ranked best first; only eligible ones can answer, any can be shown as closest.
+    `kind`: the kind of answer the question asks for (rag/text/facts.py's AnswerType)."""
     ranked = [e for e in candidates if eligible(e.features)][: model.reader_top]
-    confidence = model.answer_probability(ranked)
+    confidence = model.answer_probability(ranked, kind)
     if confidence < model.answer_threshold:
         closest: list[Evidence] = []
         by_score = sorted(candidates, key=lambda e: (-e.score, e.passage.source, e.start))  # read or not
-        top = model.answer_probability(by_score)
+        top = model.answer_probability(by_score, kind)
         if max(confidence, top) >= model.closest_threshold:
             for e in by_score[:4]:
                 if len(closest) < 2 and not any(_copy_of(e, c) for c in closest):
@@ -230,6 +213,8 @@ def choose(ws, question: str, passages, texts: dict[str, str], model: Model | No
     known = english_for(ws, q.language, sentences)
     english = partial(in_english, known=known)
     candidates = ev.describe(q, sentences, ws.embedder.embed, model.weights, english=english)
+    for e in candidates:
+        e.adds = specifics((e.text, english(e.text, e.passage.language)), q.stems)
     question = english(q.text, q.language)
 
     def reader(top: list[Evidence]) -> list[tuple[float, Sequence[float]]]:
@@ -237,4 +222,4 @@ def choose(ws, question: str, passages, texts: dict[str, str], model: Model | No
         # translation or through the dictionary: MiniLM reads English
         return ws.reader.read(question, [english(e.context, e.passage.language) for e in top])
 
-    return select(model, read(model, rank(model, candidates), reader))
+    return select(model, read(model, rank(model, candidates), reader), q.kind.value)
