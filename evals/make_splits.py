@@ -18,7 +18,8 @@ evals/splits/<split>/. Run it only when a bank changes; the output is committed.
   evals/corpus_test10/), written 2026-12-01 (session 13), both run once on 2026-12-01 (session 13),
   pooled, to judge the German chunks' English readings; test11 (bank test11_*.yaml on
   evals/corpus_test11/), written and run once on 2026-12-01 (session 14) to judge the richer answer
-  model; test12 (bank test12_*.yaml on evals/corpus_test12/), written 2026-12-01 (session 14).
+  model; test12 (bank test12_*.yaml on evals/corpus_test12/), written and run once on 2026-12-01
+  (session 14) to judge corrected inputs of that model (rejected).
 - Questions on the unrelated articles (evals/corpus_extra/, bank extra_*.yaml), on the articles
   written to fit the answer reader (evals/corpus_fit/, bank fit_*.yaml) and on those written to
   calibrate the selector around it (evals/corpus_calib/, bank calib_*.yaml) are all train: none of
@@ -40,7 +41,8 @@ SPLITS = ("train", "dev", "test")
 # train-only banks (bank/<name>_*.yaml) and the folder of articles they ask about
 TRAIN_ONLY = {"extra": "corpus_extra", "fit": "corpus_fit", "calib": "corpus_calib"}
 # locked test batches (bank/<name>_*.yaml on the folder): test2, test3 and test4 were each run once
-# on 2026-11-30 (test5-test7 in session 11, test8 in session 12); test9 and test10 (pooled) in session 13
+# on 2026-11-30 (test5-test7 in session 11, test8 in session 12); test9 and test10 (pooled) in session 13;
+# test11 and test12 in session 14
 LOCKED = {
     "test2": "corpus_test2",
     "test3": "corpus_test3",
