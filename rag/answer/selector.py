@@ -170,7 +170,9 @@ def select(model: Model, candidates: list[Evidence], kind: str = "other") -> Sel
     confidence = model.answer_probability(ranked, kind)
     if confidence < model.answer_threshold:
         closest: list[Evidence] = []
-        by_score = sorted(candidates, key=lambda e: (-e.score, e.passage.source, e.start))  # read or not
+        # read or not: the answer model then also sees unread and ineligible sentences (reader
+        # score 0), unlike in its fit; it only decides between closest passages and a flat refusal
+        by_score = sorted(candidates, key=lambda e: (-e.score, e.passage.source, e.start))
         top = model.answer_probability(by_score, kind)
         if max(confidence, top) >= model.closest_threshold:
             for e in by_score[:4]:
