@@ -19,7 +19,8 @@ evals/splits/<split>/. Run it only when a bank changes; the output is committed.
   pooled, to judge the German chunks' English readings; test11 (bank test11_*.yaml on
   evals/corpus_test11/), written and run once on 2026-12-01 (session 14) to judge the richer answer
   model; test12 (bank test12_*.yaml on evals/corpus_test12/), written and run once on 2026-12-01
-  (session 14) to judge corrected inputs of that model (rejected).
+  (session 14) to judge corrected inputs of that model (rejected); test13 (bank test13_*.yaml on
+  evals/corpus_test13/), written 2026-12-01 (session 14), not yet run.
 - Questions on the unrelated articles (evals/corpus_extra/, bank extra_*.yaml), on the articles
   written to fit the answer reader (evals/corpus_fit/, bank fit_*.yaml) and on those written to
   calibrate the selector around it (evals/corpus_calib/, bank calib_*.yaml) are all train: none of
@@ -55,6 +56,7 @@ LOCKED = {
     "test10": "corpus_test10",
     "test11": "corpus_test11",
     "test12": "corpus_test12",
+    "test13": "corpus_test13",
 }
 _PATTERN = ("train", "test", "train", "dev", "train", "test", "train", "dev", "train", "test")
 
