@@ -104,6 +104,7 @@ def candidates_for(paths: list[Path], ranker: dict[str, float] | None = None) ->
             cands = ev.describe(q, sentences, ws.embedder.embed, english=partial(in_english, known=known))
             base = np.array([sum(v * c.features.get(k, 0.0) for k, v in ranker.items()) for c in cands])
             order = [int(i) for i in np.argsort(-base, kind="stable")]
+            texts_en = [in_english(c.text, c.passage.language, known) for c in cands]
             out.append(
                 {
                     "case": case,
@@ -112,15 +113,13 @@ def candidates_for(paths: list[Path], ranker: dict[str, float] | None = None) ->
                     "X": np.array([[c.features[f] for f in FEATURES] for c in cands]).reshape(-1, len(FEATURES)),
                     "y": np.array([(not case.refuse) and facts_found(case, c.text) for c in cands], dtype=bool),
                     "texts": [c.text for c in cands],
-                    "texts_en": [in_english(c.text, c.passage.language, known) for c in cands],
+                    "texts_en": texts_en,
                     "articles": [c.passage.article_id for c in cands],
                     "question_en": in_english(case.question, q.language, known),
                     "contexts_en": [in_english(c.context, c.passage.language, known) for c in cands],
                     "order": order,
                     "kind": q.kind.value,
-                    "adds": [
-                        specifics((c.text, in_english(c.text, c.passage.language, known)), q.stems) for c in cands
-                    ],
+                    "adds": [specifics((c.text, en), q.stems) for c, en in zip(cands, texts_en)],
                     "top": np.array([i for i in order if eligible(cands[i].features)], dtype=int),
                 }
             )
