@@ -26,7 +26,7 @@ the best utility over thresholds on the unread train and dev questions pooled (B
 issue 10, session 10).
 
     .venv/bin/python benchmarks/fit_cross_encoder.py [--epochs 2] [--rank 16] [--lr 5e-4] [--layers 0]
-        [--spent] [--bce 0]
+        [--spent [test2,test3,...]] [--bce 0]
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ SPLITS = ROOT / "evals" / "splits"
 READER_BANKS = [SPLITS / "train" / "extra.yaml", SPLITS / "train" / "fit.yaml"]
 # test batches already run once and reported: --spent adds them (a locked test must be new to every
 # fitted part, so a later batch, test5 on, is then the test)
-SPENT_BANKS = [SPLITS / name / f"{name}.yaml" for name in ("test2", "test3", "test4")]
+SPENT_DEFAULT = "test2,test3,test4"
 UNREAD_BANKS = [SPLITS / "train" / f"{name}.yaml" for name in ("seeds", "corpus", "calib")]
 HARD, RANDOM = 6, 5
 # rag/data/selector.json's ranker when the shipped reader was fitted (commit cdf3122^); it orders
@@ -94,13 +94,24 @@ def main() -> None:
         "--layers", type=int, default=0, choices=range(7), help="read with MiniLM's first N layers (0: all six)"
     )
     ap.add_argument("--bce", type=float, default=0.0, help="weight of a per-sentence logistic loss")
-    ap.add_argument("--spent", action="store_true", help="also learn from the spent test batches test2-test4")
+    ap.add_argument(
+        "--spent",
+        nargs="?",
+        const=SPENT_DEFAULT,
+        default="",
+        help=f"also learn from these spent test batches (comma-separated; bare --spent: {SPENT_DEFAULT}); "
+        "benchmarks/fit_selector.py must then be given other ones",
+    )
     ap.add_argument("--out", type=Path, default=ce.shipped_weights())
     args = ap.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(2)
     rng = random.Random(0)
-    banks = READER_BANKS + (SPENT_BANKS if args.spent else [])
+    spent = [name for name in args.spent.split(",") if name]
+    banks = READER_BANKS + [SPLITS / name / f"{name}.yaml" for name in spent]
+    missing = [str(b) for b in banks if not b.exists()]
+    if missing:
+        sys.exit(f"no such bank: {', '.join(missing)}")
     # with --bce a question whose candidates hold no answer teaches too (unanswerable, or its answer
     # not retrieved): every sentence read should score low
     train = [q for q in candidates_for(banks, NEGATIVES_RANKER) if q["y"].any() or (args.bce and len(q["y"]) > 1)]
@@ -153,6 +164,8 @@ def main() -> None:
     state["meta.rank"] = np.array(args.rank)
     state["meta.alpha"] = np.array(float(args.rank))
     state["meta.layers"] = np.array(args.layers)
+    # which spent batches the reader has read: fit_selector.py refuses to fit on them
+    state["meta.spent"] = np.array(",".join(spent))
     np.savez_compressed(args.out, **state)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
 

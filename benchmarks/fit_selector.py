@@ -340,6 +340,15 @@ def choose_threshold(rows: list[dict]) -> tuple[float, dict[float, float]]:
     return min(t for t, u in scores.items() if u >= top - TOLERANCE), scores
 
 
+def reader_spent() -> list[str]:
+    """The spent batches the shipped reader learnt from (benchmarks/fit_cross_encoder.py --spent)."""
+    from rag.models import cross_encoder as ce
+
+    with np.load(ce.shipped_weights()) as data:
+        names = str(data["meta.spent"]) if "meta.spent" in data.files else ""
+    return [name for name in names.split(",") if name]
+
+
 def main() -> None:
     from rag.answer.confidence import ANSWER_FEATURES
     from rag.answer.selector import Model
@@ -352,10 +361,22 @@ def main() -> None:
         action="store_true",
         help="the answer model also weighs the best sentence's reading (tried in session 12, not shipped)",
     )
+    ap.add_argument(
+        "--spent",
+        default=",".join(SPENT),
+        help="the spent locked batches to fit on (comma-separated); none the reader has learnt from",
+    )
     args = ap.parse_args()
     splits = ROOT / "evals" / "splits"
+    spent_names = [name for name in args.spent.split(",") if name]
+    read_by_reader = set(reader_spent()) & set(spent_names)
+    if read_by_reader:
+        sys.exit(f"the reader was trained on {', '.join(sorted(read_by_reader))}: leave them out of --spent")
+    missing = [name for name in spent_names if not (splits / name).is_dir()]
+    if missing:
+        sys.exit(f"no such split: {', '.join(missing)}")
     train, dev = candidates_for([splits / "train"]), candidates_for([splits / "dev"])
-    spent = candidates_for([splits / name for name in SPENT])
+    spent = candidates_for([splits / name for name in spent_names])
     w = fit_ranker(train)
     print("ranker weights:", {k: round(float(v), 3) for k, v in zip(FEATURES, w)})
     # questions the reader never saw: train beyond its banks, and the spent locked batches
@@ -406,7 +427,7 @@ def main() -> None:
     model["fitted_on"] = (
         "evals/splits/train (ranker weights); reader_weight, answer model, keep_ratio and answer_threshold "
         "(cross-validated) on the questions the reader was not fitted on: train's seeds, corpus and calib, "
-        "and the spent locked batches test2-test10"
+        f"and the spent locked batches {', '.join(spent_names)}"
         + ("; the answer model also on the best sentence's reading" if basis is not None else "")
     )
     if not args.dry_run:

@@ -202,3 +202,40 @@ def test_the_kind_of_answer_asked_for_moves_the_probability():
     assert dates.answer_probability(best, "date") < dates.answer_probability(best, "name")
     assert dates.answer_probability(best, "name") == pytest.approx(MODEL.answer_probability(best))
     assert selector.select(dates, best, "name").chosen and not selector.select(dates, best, "date").chosen
+
+
+def _fit_selector():
+    import importlib
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    return importlib.import_module("fit_selector")
+
+
+def test_the_readers_spent_batches_are_read_from_its_weights(tmp_path, monkeypatch):
+    import numpy as np
+
+    from rag.models import cross_encoder as ce
+
+    fit_selector = _fit_selector()
+    weights = tmp_path / "reader.npz"
+    np.savez_compressed(weights, **{"meta.rank": np.array(4), "meta.spent": np.array("test2,test5")})
+    monkeypatch.setattr(ce, "shipped_weights", lambda: weights)
+    assert fit_selector.reader_spent() == ["test2", "test5"]
+    np.savez_compressed(weights, **{"meta.rank": np.array(4)})  # a reader fitted before the key existed
+    assert fit_selector.reader_spent() == []
+
+
+def test_the_shipped_selector_was_not_fitted_on_what_the_reader_learnt_from():
+    """A selector fitted on questions the reader was trained on would trust the reader too much."""
+    import json
+    import re
+
+    from conftest import ROOT
+
+    fitted_on = json.loads((ROOT / "rag" / "data" / "selector.json").read_text(encoding="utf-8"))["fitted_on"]
+    named = set(re.findall(r"test\d+", fitted_on))
+    assert named  # the fit says which batches it used
+    assert not named & set(_fit_selector().reader_spent())
