@@ -23,7 +23,10 @@ too). The reader alone put the answer first more often (unread train 272/394 shi
 --spent; with the readings retrieval of 7e07145 and --spent --bce 1, 305/405; dev 24 -> 25 -> 30 of
 38), but after refitting the selector, end to end, neither did better than the shipped reader by
 the best utility over thresholds on the unread train and dev questions pooled (BENCHMARKS.md,
-issue 10, session 10).
+issue 10, session 10). With --bce 1 again in session 14 (27/37 dev, 285/403 unread), rejected
+by the locked test13 batch in session 15 (more wrong answers). In session 15, --spent
+test2,test3,test4,test5,test6,test7,test8 (1,600 training questions, 64 min): 32/37 dev, 317/403
+unread; the selector must then be fitted with fit_selector.py --spent on the other batches.
 
     .venv/bin/python benchmarks/fit_cross_encoder.py [--epochs 2] [--rank 16] [--lr 5e-4] [--layers 0]
         [--spent [test2,test3,...]] [--bce 0]
