@@ -110,11 +110,10 @@ def main() -> None:
     torch.manual_seed(0)
     torch.set_num_threads(2)
     rng = random.Random(0)
-    spent = [name for name in args.spent.split(",") if name]
+    from fit_selector import spent_batches
+
+    spent = spent_batches(args.spent)
     banks = READER_BANKS + [SPLITS / name / f"{name}.yaml" for name in spent]
-    missing = [str(b) for b in banks if not b.exists()]
-    if missing:
-        sys.exit(f"no such bank: {', '.join(missing)}")
     # with --bce a question whose candidates hold no answer teaches too (unanswerable, or its answer
     # not retrieved): every sentence read should score low
     train = [q for q in candidates_for(banks, NEGATIVES_RANKER) if q["y"].any() or (args.bce and len(q["y"]) > 1)]

@@ -235,7 +235,18 @@ def test_the_shipped_selector_was_not_fitted_on_what_the_reader_learnt_from():
 
     from conftest import ROOT
 
-    fitted_on = json.loads((ROOT / "rag" / "data" / "selector.json").read_text(encoding="utf-8"))["fitted_on"]
-    named = set(re.findall(r"test\d+", fitted_on))
+    fitted = json.loads((ROOT / "rag" / "data" / "selector.json").read_text(encoding="utf-8"))
+    # fits since session 15 list them; the older one says "test2-test10"
+    named = set(fitted.get("spent", []))
+    for lo, hi in re.findall(r"test(\d+)-test(\d+)", fitted["fitted_on"]):
+        named |= {f"test{n}" for n in range(int(lo), int(hi) + 1)}
     assert named  # the fit says which batches it used
     assert not named & set(_fit_selector().reader_spent())
+
+
+def test_only_batches_already_run_can_be_fitted_on():
+    fit_selector = _fit_selector()
+    assert fit_selector.spent_batches(" test3,test2,test3 ") == ["test3", "test2"]
+    for name in ("train", "dev", "test", "test99"):  # the reader's own banks, checks, locked batches
+        with pytest.raises(SystemExit, match=name):
+            fit_selector.spent_batches(f"test2,{name}")
