@@ -22,8 +22,8 @@ evals/splits/<split>/. Run it only when a bank changes; the output is committed.
   (session 14) to judge corrected inputs of that model (rejected); test13 (bank test13_*.yaml on
   evals/corpus_test13/), written 2026-12-01 (session 14), run once on 2026-12-01 (session 15) to
   judge a reader fitted with a per-sentence loss (rejected); test14 and test15 (banks test14_*.yaml,
-  test15_*.yaml on evals/corpus_test14/, evals/corpus_test15/), written 2026-12-01 (session 15), not
-  yet run.
+  test15_*.yaml on evals/corpus_test14/, evals/corpus_test15/), written and run once (pooled) on
+  2026-12-01 (session 15) to judge a reader fitted on more questions.
 - Questions on the unrelated articles (evals/corpus_extra/, bank extra_*.yaml), on the articles
   written to fit the answer reader (evals/corpus_fit/, bank fit_*.yaml) and on those written to
   calibrate the selector around it (evals/corpus_calib/, bank calib_*.yaml) are all train: none of
@@ -46,7 +46,7 @@ SPLITS = ("train", "dev", "test")
 TRAIN_ONLY = {"extra": "corpus_extra", "fit": "corpus_fit", "calib": "corpus_calib"}
 # locked test batches (bank/<name>_*.yaml on the folder): test2, test3 and test4 were each run once
 # on 2026-11-30 (test5-test7 in session 11, test8 in session 12); test9 and test10 (pooled) in session 13;
-# test11 and test12 in session 14, test13 in session 15
+# test11 and test12 in session 14, test13, test14 and test15 in session 15
 LOCKED = {
     "test2": "corpus_test2",
     "test3": "corpus_test3",
